@@ -1,0 +1,142 @@
+"""Turn a submitted notebook into graded outcomes: splice, run in the sandbox, compare with references.
+
+Runs in the grader's own process, which never executes learner code: it only reads what the sandboxed child
+wrote, and compares it with references computed by trusted children.
+"""
+from __future__ import annotations
+
+import signal as _signal
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .. import catalog
+from ..compare import compare
+from ..notebook import NotebookError, read, splice
+from ..sandbox.pool import JobResult, Sandbox
+
+GRADER_SEED = 20261122
+
+
+@dataclass
+class Outcome:
+    student: str
+    exercise: str
+    notebook: str
+    points: float
+    max_points: int
+    status: str                 # passed | failed | error | timeout
+    reasons: list[str] = field(default_factory=list)   # why points were lost (empty when passed)
+    notes: list[str] = field(default_factory=list)     # worth telling, cost nothing
+    hint: str = ""
+    seconds: float = 0.0
+
+    def as_row(self) -> dict:
+        return asdict(self)
+
+
+class Grader:
+    """Grades notebooks against the released exercises, reusing one sandbox and one reference per exercise."""
+
+    def __init__(self, sandbox: Sandbox, seed: int = GRADER_SEED, releases: Path = catalog.EXERCISES_DIR):
+        self.sandbox = sandbox
+        self.seed = seed
+        self.releases = Path(releases)
+        self._references: dict[str, Future] = {}
+
+    def reference(self, ex_id: str) -> Future:
+        if ex_id not in self._references:
+            self._references[ex_id] = self.sandbox.submit("reference", [ex_id], self.seed)
+        return self._references[ex_id]
+
+    def start(self, student: str, path: Path, release_name: str) -> "Pending":
+        """Start grading one notebook; the returned object's ``outcomes()`` blocks until done."""
+        exercises = catalog.by_notebook(release_name)
+        try:
+            release = read(self.releases / release_name)
+            spliced = splice(release, read(path))
+        except NotebookError as exc:
+            return Pending(self, student, release_name, exercises, error=str(exc))
+        for ex in exercises:
+            self.reference(ex.id)
+        # One child per notebook: its cells run once, then every exercise in it is probed.
+        job = self.sandbox.submit("submission", [ex.id for ex in exercises], self.seed, spliced.cells)
+        return Pending(self, student, release_name, exercises, job=job, notes=spliced.notes)
+
+
+@dataclass
+class Pending:
+    grader: Grader
+    student: str
+    notebook: str
+    exercises: list
+    job: Future | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def outcomes(self) -> list[Outcome]:
+        if self.error is not None:
+            return [self._out(ex, "error", [self.error]) for ex in self.exercises]
+        result: JobResult = self.job.result()
+        notes = list(self.notes)
+        if result.output_truncated:
+            notes.append("the notebook printed more than the output limit; the rest was cut")
+        fatal = _fatal_reason(result, self.grader.sandbox.limits)
+        if fatal:
+            status = "timeout" if result.timed_out else "error"
+            return [self._out(ex, status, [fatal], notes, result.seconds) for ex in self.exercises]
+        report = result.report
+        for err in report.get("cell_errors", []):
+            if not str(err).startswith("answer "):
+                notes.append(f"a released cell failed after your answer ran: {err}")
+        tampered = report.get("tampered") or []
+        outs = []
+        for ex in self.exercises:
+            entry = report.get("exercises", {}).get(ex.id, {})
+            if tampered:
+                shown = ", ".join(tampered[:5]) + (" ..." if len(tampered) > 5 else "")
+                outs.append(self._out(ex, "failed", [f"the submission replaced functions the checks rely on "
+                                                     f"({shown}); that is not allowed"], notes, result.seconds))
+            elif entry.get("error"):
+                outs.append(self._out(ex, "error", [_memory_hint(str(entry["error"]), self.grader.sandbox.limits)],
+                                      notes, result.seconds))
+            else:
+                ref = self.grader.reference(ex.id).result().cases(ex.id)
+                if not ref:
+                    raise RuntimeError(f"the reference for {ex.id} produced no results: the grader is broken")
+                problems = compare(result.cases(ex.id), ref, ex.rtol, ex.atol)
+                outs.append(self._out(ex, "failed" if problems else "passed", problems, notes, result.seconds))
+        return outs
+
+    def _out(self, ex, status, reasons, notes=(), seconds=0.0) -> Outcome:
+        passed = status == "passed"
+        return Outcome(self.student, ex.id, self.notebook, float(ex.points if passed else 0), ex.points, status,
+                       [] if passed else list(reasons), list(notes), "" if passed else ex.hints[0], seconds)
+
+
+def _memory_hint(text: str, limits: dict) -> str:
+    if "MemoryError" in text:
+        return f"{text} (the memory limit is {limits['mem_mb']} MB)"
+    if "File too large" in text or "EFBIG" in text:
+        return f"{text} (the notebook printed more than {limits['output_bytes'] // 1024} KB)"
+    return text
+
+
+def _fatal_reason(result: JobResult, limits: dict) -> str | None:
+    if result.timed_out:
+        return (f"the notebook ran longer than {limits['wall_seconds']:g} s and was stopped "
+                "(an endless loop, or a very slow cell?)")
+    if result.signal is not None:
+        try:
+            name = _signal.Signals(result.signal).name
+        except ValueError:
+            name = f"signal {result.signal}"
+        if result.signal == _signal.SIGXFSZ:
+            return f"the notebook printed more than {limits['output_bytes'] // 1024} KB and was stopped"
+        return f"the Python process running the notebook crashed ({name})"
+    if result.exit != 0:
+        return (f"the notebook ended its own process (exit code {result.exit}) before it could be checked: "
+                "remove calls such as sys.exit() or os._exit()")
+    if result.report is None:
+        return "the notebook's process ended without leaving results (it may have deleted or replaced them)"
+    return None

@@ -1,0 +1,130 @@
+"""Reading notebooks safely, finding cells by their metadata role, and splicing submissions into releases.
+
+Cells are found by metadata, never by position: ``cell.metadata.course = {"role": ..., "exercise": ...}``.
+Roles: ``setup`` (installs/imports the checker; skipped when grading), ``given`` (code the learner should not
+need to touch), ``answer`` (the learner's fix; one per exercise), ``check`` (calls ``check(...)``; skipped when
+grading, since grading checks from outside the learner's process).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+ROLES = ("setup", "given", "answer", "check")
+
+
+class NotebookError(Exception):
+    """A notebook that cannot be graded; the message is shown to the learner as the reason."""
+
+
+def read(path: str | Path) -> nbformat.NotebookNode:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NotebookError(f"cannot read {path.name}: {exc.strerror}") from None
+    if not raw.strip():
+        raise NotebookError(f"{path.name} is empty (0 bytes of notebook): was it saved before uploading?")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise NotebookError(f"{path.name} is not a text file, so not a notebook") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{path.name} is not valid notebook JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or "cells" not in data:
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (it has no 'cells')")
+    major = data.get("nbformat")
+    if major != 4:
+        raise NotebookError(f"{path.name} uses notebook format {major!r}; only format 4 is supported "
+                            "(re-save it with a current Jupyter)")
+    try:
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT)  # also joins list sources
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat raises several types; all mean "malformed"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NotebookError(f"{path.name} is not a valid notebook: {first[:200]}") from None
+    return nb
+
+
+def role(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("course", {})
+    return meta.get("role") if isinstance(meta, dict) else None
+
+
+def exercise_of(cell) -> str | None:
+    meta = cell.get("metadata", {}).get("course", {})
+    return meta.get("exercise") if isinstance(meta, dict) else None
+
+
+def answer_cells(nb) -> dict[str, list]:
+    """Answer cells by exercise id (a list, so duplicates can be reported)."""
+    found: dict[str, list] = {}
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code" and role(cell) == "answer":
+            found.setdefault(exercise_of(cell) or "?", []).append(cell)
+    return found
+
+
+def exercises_in(nb) -> list[str]:
+    return list(answer_cells(nb))
+
+
+@dataclass
+class Spliced:
+    cells: list[tuple[str, str]]   # (label, source) in execution order
+    notes: list[str]               # edits to non-answer cells that were ignored
+
+
+def splice(release, submission) -> Spliced:
+    """The release's cells, with only the answer cells taken from the submission."""
+    wanted = answer_cells(release)
+    got = answer_cells(submission)
+    if not got:
+        raise NotebookError("no answer cells found (their metadata is gone?): restore them from the released "
+                            "notebook and paste your code back in")
+    foreign = [k for k in got if k not in wanted]
+    if foreign and not any(k in got for k in wanted):
+        raise NotebookError(f"this notebook answers {', '.join(sorted(foreign))}, "
+                            f"but was submitted as the notebook for {', '.join(wanted)}")
+    for ex_id in wanted:
+        if ex_id not in got:
+            raise NotebookError(f"the answer cell for {ex_id} is missing: restore it from the released notebook")
+        if len(got[ex_id]) > 1:
+            raise NotebookError(f"{len(got[ex_id])} cells claim to be the answer for {ex_id}: keep exactly one")
+
+    cells: list[tuple[str, str]] = []
+    for i, cell in enumerate(release.cells):
+        r = role(cell)
+        if cell.get("cell_type") != "code" or r in ("setup", "check"):
+            continue
+        if r == "answer":
+            cells.append((f"answer {exercise_of(cell)}", got[exercise_of(cell)][0].source))
+        else:
+            cells.append((f"given cell {i + 1}", cell.source))
+
+    notes = []
+    released_given = [c.source for c in release.cells if c.get("cell_type") == "code" and role(c) != "answer"]
+    submitted_given = [c.source for c in submission.cells if c.get("cell_type") == "code" and role(c) != "answer"]
+    if released_given != submitted_given:
+        notes.append("cells outside the answer cells were edited or removed; those edits were ignored "
+                     "(only answer cells are graded)")
+    return Spliced(cells, notes)
+
+
+def new_notebook(cells: list[tuple[str | None, str, str | None]], kernel: str = "python3"):
+    """Build a notebook from ``(role, source, exercise)`` triples; role None means a markdown cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": kernel}
+    nb.metadata["language_info"] = {"name": "python"}
+    for r, source, exercise in cells:
+        if r is None:
+            nb.cells.append(nbformat.v4.new_markdown_cell(source))
+            continue
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["course"] = {"role": r, **({"exercise": exercise} if exercise else {})}
+        cell.metadata["tags"] = [r]
+        nb.cells.append(cell)
+    return nb
