@@ -1,0 +1,1 @@
+"""Grading: outcomes per submission and exercise, the pytest plugin, and the report writer."""

@@ -1,0 +1,1 @@
+"""Sandboxed execution of learner code: a zygote that forks one isolated child per job."""
