@@ -42,6 +42,7 @@ class Exercise:
     why: str                # shown once solved
     seq: float              # position in the course
     module: ModuleType = field(repr=False, compare=False)
+    cause: str = ""         # the gradient doctor's cause for the broken version (see autograder.doctor)
     rtol: float = 1e-4
     atol: float = 1e-5
 
@@ -66,7 +67,7 @@ def _load(module: ModuleType) -> Exercise:
     m = module
     return Exercise(id=m.ID, title=m.TITLE, chapter=m.CHAPTER, notebook=m.NOTEBOOK, points=int(m.POINTS),
                     entry=m.ENTRY, hints=tuple(m.HINTS), why=m.WHY, seq=float(m.SEQ), module=m,
-                    rtol=getattr(m, "RTOL", 1e-4), atol=getattr(m, "ATOL", 1e-5))
+                    cause=getattr(m, "CAUSE", ""), rtol=getattr(m, "RTOL", 1e-4), atol=getattr(m, "ATOL", 1e-5))
 
 
 _CACHE: dict[str, Exercise] | None = None

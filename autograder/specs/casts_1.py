@@ -6,6 +6,7 @@ NOTEBOOK = "casts-1.ipynb"
 SEQ = 10
 POINTS = 2
 ENTRY = "mse_loss"
+CAUSE = "non_differentiable_op"
 WRT = ("w",)
 HINTS = (
     "Follow the path from `w` to the loss: is every tensor on it a floating-point tensor?",
