@@ -1,0 +1,206 @@
+"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench} ...``"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _limits(args) -> dict:
+    return {k: v for k, v in {"wall_seconds": args.wall_seconds, "mem_mb": args.mem_mb}.items() if v is not None}
+
+
+def _hidden_paths(*extra: Path) -> list[Path]:
+    """What a submission must not see: solutions, tests, the specs' source, git history, reports, other students."""
+    from . import catalog
+    root = catalog.REPO_ROOT
+    return [root / "solutions", root / "tests", root / ".git", catalog.SPECS_DIR, *extra]
+
+
+def cmd_grade(args) -> int:
+    import pytest
+    from .grading.plugin import GradingPlugin
+    from .grading.report import summary
+    subs, out = Path(args.submissions).resolve(), Path(args.out).resolve()
+    if not subs.is_dir():
+        print(f"error: {subs} is not a folder of submissions", file=sys.stderr)
+        return 2
+    shard = None
+    if args.shard:
+        try:
+            i, n = (int(x) for x in args.shard.split("/"))
+            assert 1 <= i <= n
+        except (ValueError, AssertionError):
+            print(f"error: --shard takes I/N with 1 <= I <= N, got {args.shard!r}", file=sys.stderr)
+            return 2
+        shard = (i, n)
+    plugin = GradingPlugin(subs, out, args.seed, shard, _limits(args), args.parallel,
+                           _hidden_paths(subs, out), progress=not args.no_progress)
+    out.mkdir(parents=True, exist_ok=True)
+    ini = Path(__file__).parent / "grading" / "pytest-grader.ini"
+    # A clean pytest: no plugins from the environment, no conftest, no cache, no ini files from the class folder.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    code = pytest.main(["-c", str(ini), "--rootdir", str(out), "--noconftest", "-p", "no:cacheprovider",
+                        "-p", "no:terminal", "-p", "no:doctest", "-p", "no:pastebin",
+                        f"--junitxml={out / 'junit.xml'}", "-o", "junit_family=xunit2",
+                        "-o", "junit_suite_name=autograder"], plugins=[plugin])
+    if not plugin.report_written:
+        print(f"error: the grader failed before writing a report (pytest exit code {code})", file=sys.stderr)
+        return 3
+    rows = sorted(plugin.outcomes.values(), key=lambda o: (o.student, o.exercise))
+    print(summary(rows))
+    print(f"\n{len(rows)} rows written to {out / 'grades.csv'} (and grades.json, junit.xml, feedback/)")
+    if plugin.internal_errors:
+        print("error: the grader itself failed on:\n  " + "\n  ".join(plugin.internal_errors), file=sys.stderr)
+        return 3
+    # Only failures of the grader count: failing students are the grader doing its job.
+    return 0 if code in (0, 1) else 3
+
+
+def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
+    """Check learners' notebooks in the sandbox: {path: outcomes}."""
+    from . import catalog
+    from .grading.outcome import Grader, Outcome
+    from .notebook import NotebookError, exercises_in, read
+    from .sandbox.pool import Sandbox
+    results: dict[Path, list] = {}
+    with Sandbox(hide=_hidden_paths()) as sandbox:
+        grader = Grader(sandbox, seed=seed)
+        pending = {}
+        for path in paths:
+            try:
+                ids = exercises_in(read(path))
+                release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
+                if release is None:
+                    raise NotebookError(f"{path.name} has no answer cells from this course")
+            except (NotebookError, catalog.CatalogError) as exc:
+                results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
+                continue
+            pending[path] = grader.start("you", path, release)
+        for path, p in pending.items():
+            results[path] = p.outcomes()
+    return results
+
+
+def cmd_check(args) -> int:
+    from .learner import LEARNER_SEED, next_hint
+    path = Path(args.notebook)
+    ok = True
+    for o in _run_notebooks([path], LEARNER_SEED)[path]:
+        if o.status == "passed":
+            print(f"✅ {o.exercise} solved")
+            continue
+        ok = False
+        print(f"❌ {o.exercise} {'not solved yet' if o.status == 'failed' else o.status}:")
+        for r in o.reasons:
+            print(f"  - {r}")
+        for n in o.notes:
+            print(f"  note: {n}")
+        if o.exercise != "?":
+            hint, i, n = next_hint(o.exercise)
+            print(f"Hint {i}/{n}: {hint}")
+    return 0 if ok else 1
+
+
+def cmd_progress(args) -> int:
+    from . import catalog
+    from .learner import LEARNER_SEED
+    folder = Path(args.folder)
+    names = catalog.notebooks()
+    present = [folder / n for n in names if (folder / n).exists()]
+    results = _run_notebooks(present, LEARNER_SEED) if present else {}
+    rows, solved, total, suggestion = [], 0, 0, None
+    for ex in catalog.all_exercises():
+        path = folder / ex.notebook
+        outs = {o.exercise: o for o in results.get(path, [])}
+        o = outs.get(ex.id)
+        state = "missing" if not path.exists() else ("solved" if o and o.status == "passed" else
+                                                     "error" if o and o.status in ("error", "timeout") else "not yet")
+        total += 1
+        solved += state == "solved"
+        if state != "solved" and suggestion is None:
+            suggestion = ex
+        rows.append((ex.id, state, ex.title))
+    icons = {"solved": "✅", "not yet": "·", "error": "❌", "missing": "?"}
+    for ex_id, state, title in rows:
+        print(f"{icons[state]} {ex_id:<18} {state:<8} {title}")
+    width = 30
+    filled = round(width * solved / total) if total else 0
+    print(f"\n[{'#' * filled}{'-' * (width - filled)}] {solved}/{total} solved")
+    if suggestion:
+        print(f"Next: {suggestion.id} ({suggestion.title}) in {folder / suggestion.notebook}")
+    else:
+        print("Everything solved. Well done!")
+    return 0
+
+
+def cmd_hint(args) -> int:
+    from . import catalog
+    from .learner import next_hint
+    try:
+        hint, i, n = next_hint(args.exercise)
+    except catalog.CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Hint {i}/{n} for {args.exercise}: {hint}")
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from .grading.merge import merge
+    return merge([Path(p) for p in args.reports], Path(args.out))
+
+
+def cmd_doctor(args) -> int:
+    from .doctor.cli import main
+    return main([args.script])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .grading.outcome import GRADER_SEED
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("grade", help="grade a folder of submissions (instructors)")
+    g.add_argument("submissions", help="one sub-folder per student, or flat student_exercise.ipynb files")
+    g.add_argument("--out", required=True, help="report folder (grades.csv, grades.json, junit.xml, feedback/)")
+    g.add_argument("--seed", type=int, default=GRADER_SEED, help="seed of the hidden inputs (same seed, same grades)")
+    g.add_argument("--shard", help="grade only slice I of N (e.g. 2/4); combine with `merge`")
+    g.add_argument("--parallel", type=int, help="notebooks run at once (default: number of cores)")
+    g.add_argument("--wall-seconds", type=float, help="time limit per submission notebook")
+    g.add_argument("--mem-mb", type=int, help="memory limit per submission notebook, on top of TensorFlow")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.set_defaults(func=cmd_grade)
+
+    c = sub.add_parser("check", help="check one notebook; exit 0 only if every exercise in it passes")
+    c.add_argument("notebook")
+    c.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("progress", help="which exercises are solved, and what to do next")
+    p.add_argument("folder", nargs="?", default="exercises", help="where your notebooks are (default: exercises)")
+    p.set_defaults(func=cmd_progress)
+
+    h = sub.add_parser("hint", help="show the next hint for an exercise")
+    h.add_argument("exercise")
+    h.set_defaults(func=cmd_hint)
+
+    m = sub.add_parser("merge", help="combine shard reports into one")
+    m.add_argument("reports", nargs="+", help="report folders written by `grade --shard`")
+    m.add_argument("--out", required=True)
+    m.set_defaults(func=cmd_merge)
+
+    d = sub.add_parser("doctor", help="explain why gradients are None, zero or NaN in SCRIPT.py "
+                                      "(which defines loss_fn and variables)")
+    d.add_argument("script")
+    d.set_defaults(func=cmd_doctor)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Finding submissions: one folder per student, or a flat folder of LMS downloads (``student_exercise.ipynb``)."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import catalog
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    path: Path
+    release: str | None      # the released notebook it answers; None when the name matches none
+    problem: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.student}/{self.release or self.path.name}"
+
+
+def _match_release(filename: str, releases: list[str]) -> tuple[str | None, str]:
+    """(release, prefix) for ``prefix + release`` names; longest release first so 'a-10' beats 'a-1'... ."""
+    for release in sorted(releases, key=len, reverse=True):
+        if filename == release:
+            return release, ""
+        if filename.endswith(release):
+            prefix = filename[: -len(release)].rstrip("_- .")
+            if prefix:
+                return release, prefix
+    return None, filename.rsplit(".", 1)[0]
+
+
+def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
+    """Every submitted file under ``root``, each becoming at least one report row, in a stable order."""
+    releases = releases if releases is not None else catalog.notebooks()
+    expected = ", ".join(releases)
+    found: list[Submission] = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+            continue
+        if "__MACOSX" in rel.parts or path.name.endswith("-checkpoint.ipynb"):
+            continue
+        release, prefix = _match_release(path.name, releases)
+        if len(rel.parts) > 1:
+            student = rel.parts[0]                       # alice/casts-1.ipynb, alice/week1/casts-1.ipynb
+        else:
+            student = prefix if release else path.stem   # alice_casts-1.ipynb
+        problem = None
+        if release is None:
+            problem = f"file name {path.name!r} matches no released notebook (expected one of: {expected})"
+        elif release and not prefix and len(rel.parts) == 1:
+            problem = f"{path.name} is not in a student's folder and its name carries no student name"
+        found.append(Submission(student, path, release, problem))
+    return found
+
+
+def shard(items: list[Submission], index: int, count: int) -> list[Submission]:
+    """A deterministic slice by student, so a student's notebooks land in one shard whatever the order."""
+    return [s for s in items if zlib.crc32(s.student.encode()) % count == index - 1]

@@ -1,0 +1,118 @@
+"""The instructor's grader end to end: one class folder graded once, then each row checked."""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import catalog
+from autograder.learner import evaluate
+
+from .conftest import ROOT, namespace_of, with_answer, write
+
+CASTS_WRONG_FIXES = {
+    # A gradient that exists but is wrong, and a forward value that changed.
+    "sum_not_mean": ('''def mse_loss(w, x, labels):
+    predictions = tf.matmul(x, w)
+    return tf.reduce_sum(tf.square(predictions - tf.cast(labels, tf.float32)))''',
+                     ["the value your function returns changed", "the gradient for `w` has wrong values"]),
+    # A "fix" that changes the loss so a gradient appears.
+    "dropped_labels": ('''def mse_loss(w, x, labels):
+    return tf.reduce_mean(tf.square(tf.matmul(x, w)))''', ["the value your function returns changed"]),
+    # Hard-coding the value seen in the notebook.
+    "hard_coded": ('''def mse_loss(w, x, labels):
+    return tf.constant(0.5274999737739563)''', ["the gradient for `w` is None"]),
+    # Keeps the broken forward pass and adds a zero path so the gradient is "not None".
+    "zero_path": ('''def mse_loss(w, x, labels):
+    p = tf.cast(tf.matmul(x, w), tf.int32)
+    return tf.reduce_mean(tf.cast(tf.square(p - labels), tf.float32)) + 0.0 * tf.reduce_sum(w)''',
+                  ["the gradient for `w` is exactly zero everywhere"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASTS_WRONG_FIXES))
+def test_learner_check_rejects_wrong_fix(name):
+    source, expected = CASTS_WRONG_FIXES[name]
+    result = evaluate("casts-1", namespace_of(with_answer("casts-1", source)))
+    assert not result.passed
+    for fragment in expected:
+        assert any(fragment in p for p in result.problems), (fragment, result.problems)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade a class holding every solution, every untouched exercise, broken files and wrong fixes."""
+    subs = tmp_path_factory.mktemp("class")
+    out = tmp_path_factory.mktemp("report")
+    for name in catalog.notebooks():
+        for student, folder in (("solved", "solutions"), ("shipped", "exercises")):
+            (subs / student).mkdir(exist_ok=True)
+            shutil.copy(ROOT / folder / name, subs / student / name)
+    (subs / "empty").mkdir()
+    (subs / "empty" / "casts-1.ipynb").write_bytes(b"")
+    (subs / "invalid").mkdir()
+    (subs / "invalid" / "casts-1.ipynb").write_text('{"cells": [')
+    for name, (source, _) in CASTS_WRONG_FIXES.items():
+        write(with_answer("casts-1", source), subs / f"wrong-{name}" / "casts-1.ipynb")
+    # The flat layout of LMS downloads sits beside the folders.
+    shutil.copy(ROOT / "solutions" / "casts-1.ipynb", subs / "flat_casts-1.ipynb")
+    proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
+                           "--no-progress"], capture_output=True, text=True, timeout=1200)
+    rows = json.loads((out / "grades.json").read_text())
+    return proc, out, {(r["student"], r["exercise"]): r for r in rows}
+
+
+def test_grade_exits_zero_and_writes_all_reports(graded):
+    proc, out, rows = graded
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for name in ("grades.csv", "grades.json", "junit.xml"):
+        assert (out / name).stat().st_size > 0
+    with open(out / "grades.csv") as f:
+        assert len(list(csv.DictReader(f))) == len(rows)
+    assert "pass rate" in proc.stdout
+
+
+def test_solutions_get_full_marks(graded):
+    _, _, rows = graded
+    for ex in catalog.all_exercises():
+        r = rows[("solved", ex.id)]
+        assert (r["status"], r["points"]) == ("passed", ex.points), r
+
+
+def test_shipped_exercises_get_zero_with_reasons(graded):
+    _, _, rows = graded
+    for ex in catalog.all_exercises():
+        r = rows[("shipped", ex.id)]
+        assert r["points"] == 0 and r["status"] in ("failed", "error") and r["reasons"], r
+
+
+def test_broken_files_get_an_error_row(graded):
+    _, _, rows = graded
+    assert rows[("empty", "casts-1")]["status"] == "error"
+    assert "empty" in rows[("empty", "casts-1")]["reasons"][0]
+    assert "not valid notebook JSON" in rows[("invalid", "casts-1")]["reasons"][0]
+
+
+def test_wrong_fixes_lose_points_with_reasons(graded):
+    _, _, rows = graded
+    for name, (_, expected) in CASTS_WRONG_FIXES.items():
+        r = rows[(f"wrong-{name}", "casts-1")]
+        assert r["points"] == 0, r
+        for fragment in expected:
+            assert any(fragment in reason for reason in r["reasons"]), (fragment, r["reasons"])
+
+
+def test_flat_layout_names_the_student(graded):
+    _, _, rows = graded
+    assert rows[("flat", "casts-1")]["status"] == "passed"
+
+
+def test_feedback_explains_lost_points_without_expected_values(graded):
+    _, out, rows = graded
+    text = (out / "feedback" / "wrong-hard_coded.md").read_text()
+    assert "Lost points" in text and "Hint:" in text
+    assert "0.5274999737739563" not in text.replace("tf.constant(0.5274999737739563)", "")
