@@ -8,10 +8,16 @@ def check(exercise_id: str, namespace: dict | None = None) -> None:
     return _check(exercise_id, namespace if namespace is not None else inspect.currentframe().f_back.f_globals)
 
 
+def diagnose(loss_fn=None, variables=None, **kwargs):
+    """The gradient doctor: why each variable's gradient is None, zero, NaN or wrong (see ``autograder.doctor``)."""
+    from .doctor import diagnose as _diagnose
+    return _diagnose(loss_fn, variables, **kwargs)
+
+
 def quiet_start():
     """Import TensorFlow without its C++ start-up log lines (see ``autograder.quiet``)."""
     from .quiet import quiet_start as _start
     return _start()
 
 
-__all__ = ["check", "quiet_start"]
+__all__ = ["check", "diagnose", "quiet_start"]

@@ -1,0 +1,252 @@
+"""``diagnose(loss_fn, variables)``: why is each variable's gradient None, zero, NaN or wrong?
+
+Steps: (1) run the loss under a GradientTape, exactly as a training step would: that decides each variable's
+status; (2) trace the loss into a graph and walk the ops between each variable and the loss to name the cause
+of every problem; (3) only when needed, evaluate the traced graph once (zero/NaN) or compare against finite
+differences (custom gradients). Never raises on the learner's code: errors become findings.
+"""
+from __future__ import annotations
+
+from . import eager_run, graph_trace, keras_model, op_kinds
+from .none_causes import explain_none, lookup_op_type, missing_gradient_op, classify_cut
+from .path_analysis import analyse
+from .report import Finding, Report
+from .source import exception_location, first_line
+from .value_causes import explain_nan, explain_zero
+
+
+def _name(v, i: int) -> str:
+    for attr in ("path", "name"):
+        n = getattr(v, attr, None)
+        if isinstance(n, str) and n:
+            return n[:-2] if n.endswith(":0") else n
+    return f"input {i}"
+
+
+def _is_trainable_variable(v) -> bool:
+    import tensorflow as tf
+    return (isinstance(v, tf.Variable) or hasattr(v, "handle")) and getattr(v, "trainable", True)
+
+
+def _not_watched(name: str, v) -> Finding | None:
+    import tensorflow as tf
+    dtype = getattr(v, "dtype", None)
+    if hasattr(v, "handle") and getattr(v, "trainable", True):
+        if dtype is not None and not (tf.as_dtype(dtype).is_floating or tf.as_dtype(dtype).is_complex):
+            return Finding(name, "none", "not_watched", detail=f"it is a {tf.as_dtype(dtype).name} variable: the "
+                           "tape only watches floating-point variables")
+        return None
+    if hasattr(v, "handle"):
+        what = "a variable created with trainable=False"
+    elif tf.is_tensor(v):
+        what = "a constant tensor (not a tf.Variable), and nothing called tape.watch on it"
+    else:
+        what = f"a {type(v).__name__}, not a TensorFlow variable"
+    return Finding(name, "none", "not_watched", detail=f"it is {what}")
+
+
+def _error_report(names, exc, cause=None) -> list[Finding]:
+    msg = first_line(exc)
+    if cause is None:
+        cause = "left_tensorflow" if _left_tf_error(exc) else "loss_error"
+    loc = exception_location(exc)
+    return [Finding(n, "none", cause, location=loc, detail=msg) for n in names]
+
+
+def _left_tf_error(exc) -> bool:
+    text = str(exc)
+    return isinstance(exc, (NotImplementedError, TypeError, AttributeError)) and (
+        "numpy" in text or "symbolic" in text.lower() or "SymbolicTensor" in text)
+
+
+def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
+    import tensorflow as tf
+    variables = list(variables)
+    names = [_name(v, i) for i, v in enumerate(variables)]
+    report = Report()
+    eager = eager_run.run(loss_fn, variables)
+    if eager.call_error is not None:
+        report.findings = _error_report(names, eager.call_error)
+        report.notes.append("calling the loss raised, so no gradient exists; the message and line are above")
+        return report
+    report.loss = eager_run.loss_value(eager.loss)
+    statuses = list(eager.statuses)
+    if eager.gradient_error is not None:
+        statuses = [eager_run.run_one(loss_fn, v)[0] if eager_run.watchable(v) else "none" for v in variables]
+    if not tf.is_tensor(eager.loss):
+        findings = [_not_watched(n, v) or Finding(n, "none", "left_tensorflow",
+                    detail=f"the loss is a {type(eager.loss).__module__}.{type(eager.loss).__name__}, not a tensor")
+                    for n, v in zip(names, variables)]
+        tr = graph_trace.trace(loss_fn, [])
+        if tr.error is not None and _left_tf_error(tr.error):
+            loc = exception_location(tr.error)
+            for f in findings:
+                if f.cause == "left_tensorflow":
+                    f.location, f.detail = loc, f.detail + f"; inside a graph this line fails: {first_line(tr.error)}"
+        report.findings = findings
+        return report
+
+    findings: list[Finding | None] = [None] * len(variables)
+    for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
+        if s == "none":
+            findings[i] = _not_watched(n, v)
+        if s == "none" and findings[i] is None and eager.outer_statuses and eager.outer_statuses[i] != "none":
+            findings[i] = Finding(n, "none", "outside_tape", detail=(
+                "your function's own tape returned None, yet a tape around the whole call sees the loss depend on "
+                "this variable: that dependency was computed before your `with tf.GradientTape()` block opened"))
+    need = [s != "ok" and findings[i] is None for i, s in enumerate(statuses)]
+    want_values = any(s in ("zero", "nan") for s in statuses)
+
+    tr = graph_trace.trace(loss_fn, variables,
+                           lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
+                                             want_values))
+    if tr.error is not None:
+        if _left_tf_error(tr.error):
+            _check_numpy_detour(loss_fn, variables, names, statuses, eager.grads, tr.error, findings, report)
+        for i, n in enumerate(names):
+            if need[i]:
+                if _left_tf_error(tr.error):
+                    findings[i] = Finding(n, statuses[i], "left_tensorflow", location=exception_location(tr.error),
+                                          detail=f"this line needs a concrete value ({first_line(tr.error)}): "
+                                                 "the tape cannot see through NumPy or .numpy()")
+                else:
+                    findings[i] = Finding(n, statuses[i], "unknown", location=exception_location(tr.error),
+                                          detail=f"could not trace the loss into a graph: {first_line(tr.error)}")
+        report.notes.append("the loss could not be traced into a graph, so causes are limited to what the eager "
+                            "run shows")
+    else:
+        if want_values:
+            try:
+                tr.evaluate()
+            except Exception as exc:
+                report.notes.append(f"evaluating the traced graph failed: {first_line(exc)}")
+        loss_finite = eager_run.status_of(eager.loss) != "nan"
+        var_paths = getattr(tr, "var_paths", {})
+        for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
+            if not need[i]:
+                continue
+            vp = var_paths.get(id(v))
+            if vp is None:
+                findings[i] = Finding(n, s, "outside_tape", detail="the traced loss never reads this variable: it "
+                                      "was used before the tape started, or not at all")
+                continue
+            if s == "none" and eager.gradient_error is not None and isinstance(eager.gradient_error, LookupError):
+                op = missing_gradient_op(tr, vp, lookup_op_type(eager.gradient_error))
+                if op is not None:
+                    findings[i] = classify_cut(n, op)
+                    continue
+            if s == "none":
+                findings[i] = explain_none(n, tr, vp)
+            elif s == "zero":
+                findings[i] = explain_zero(n, tr, vp)
+            elif s == "nan":
+                findings[i] = explain_nan(n, tr, vp, loss_finite)
+        if check_custom_gradients and tr.graph is not None:
+            _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+    if eager.gradient_error is not None and not isinstance(eager.gradient_error, LookupError):
+        for i, n in enumerate(names):
+            if findings[i] is None and statuses[i] != "ok":
+                findings[i] = _error_report([n], eager.gradient_error)[0]
+    report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
+    for f in report.findings:
+        if f.status == "ok" and f.cause:
+            f.status = "wrong" if f.cause == "wrong_custom_gradient" else f.status
+    return report
+
+
+def _check_numpy_detour(loss_fn, variables, names, statuses, grads, error, findings, report):
+    """The loss runs eagerly but not in a graph because it converts a tensor to NumPy. If that value depends
+    on a variable, the gradient exists but is wrong (the NumPy part counts as a constant): finite differences
+    tell."""
+    from .finite_differences import directional_check
+    loc = exception_location(error)
+    flagged = False
+    for i, v in enumerate(variables):
+        if statuses[i] != "ok" or findings[i] is not None or grads[i] is None or not hasattr(v, "assign"):
+            continue
+        agrees, evidence = directional_check(loss_fn, v, grads[i])
+        if not agrees:
+            flagged = True
+            findings[i] = Finding(names[i], "wrong", "left_tensorflow", location=loc, detail=(
+                f"{evidence}: the value computed with NumPy at this line depends on the variable, but the "
+                f"tape treats it as a constant ({first_line(error)})"))
+    if not flagged:
+        report.notes.append(f"the loss converts a tensor to NumPy at {loc or 'some line'}; the gradients agree with "
+                            "finite differences, so that value does not depend on the variables checked")
+
+
+def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings):
+    custom = [op for op in tr.graph.get_operations() if op_kinds.custom_gradient_name(op)]
+    if not custom:
+        return
+    from .finite_differences import directional_check
+    from .source import op_location
+    var_paths = getattr(tr, "var_paths", {})
+    for i, v in enumerate(variables):
+        vp = var_paths.get(id(v))
+        if statuses[i] != "ok" or vp is None or findings[i] is not None or i >= len(grads) or grads[i] is None:
+            continue
+        mine = [op for op in custom if op in vp.ops]
+        if not mine:
+            continue
+        agrees, evidence = directional_check(loss_fn, v, grads[i])
+        if not agrees:
+            op = mine[0]
+            findings[i] = Finding(names[i], "wrong", "wrong_custom_gradient", op=op.name,
+                                  op_type=f"custom gradient ({op.type})", location=op_location(op), detail=evidence)
+
+
+def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: bool = True,
+             check_custom_gradients: bool = True) -> Report:
+    """Diagnose every variable's gradient.
+
+    ``diagnose(loss_fn, variables)``: ``loss_fn()`` returns the loss, ``variables`` is a list (or dict, or one
+    variable). ``diagnose(model, batch=(x, y), loss=...)``: a Keras model, one batch and a Keras loss or a
+    callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
+    """
+    try:
+        untracked, in_call_ids = [], set()
+        if keras_model.is_keras_layer(loss_fn):
+            model = loss_fn
+            fn = keras_model.make_loss_fn(model, batch, loss, training)
+            if variables is None:
+                try:
+                    fn()  # build the model so its variables exist
+                except Exception:
+                    pass
+                variables = list(model.trainable_variables)
+            untracked = keras_model.untracked_variables(model)
+            seen = {id(u) for u in untracked}
+            in_call = [u for u in keras_model.read_but_untracked(model, fn) if id(u) not in seen]
+            untracked += in_call
+            in_call_ids = {id(u) for u in in_call}
+            loss_fn = fn
+        if variables is None:
+            raise TypeError("diagnose(loss_fn, variables): pass the variables to check")
+        if isinstance(variables, dict):
+            items = list(variables.items())
+            named = True
+        else:
+            if not isinstance(variables, (list, tuple)):
+                variables = [variables]
+            items = [(None, v) for v in variables]
+            named = False
+        all_vars = [v for _, v in items] + untracked
+        report = _diagnose(loss_fn, all_vars, check_custom_gradients)
+        if named:
+            for (k, _), f in zip(items, report.findings):
+                f.name = str(k)
+        for f, v in zip(report.findings[len(items):], untracked):
+            f.status, f.cause, f.also = "none", "untracked_variable", ()
+            f.op = f.op_type = f.location = None
+            if id(v) in in_call_ids:
+                f.detail = ("the forward pass reads this variable, but model.trainable_variables does not list it "
+                            "(a layer or variable created inside call() is new on every call and never tracked)")
+            else:
+                f.detail = ("a raw tf.Variable stored on the model: model.trainable_variables does not include "
+                            "it, so an optimizer never updates it")
+        return report
+    except Exception as exc:  # the doctor itself must never crash a learner's check
+        n = len(variables) if isinstance(variables, (list, tuple, dict)) else 1
+        return Report([Finding(f"input {i}", "none", "unknown", detail=f"the doctor failed: {first_line(exc)}")
+                       for i in range(n)], notes=["this is a bug in the doctor, not in your code"])

@@ -1,0 +1,104 @@
+"""The ground truth: run the loss under a GradientTape exactly as a training step would, and classify each
+variable's gradient as ok, none, zero or nan."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class EagerResult:
+    loss: object = None                 # the loss tensor (or whatever loss_fn returned)
+    grads: list = field(default_factory=list)
+    statuses: list = field(default_factory=list)
+    call_error: BaseException | None = None       # loss_fn raised
+    gradient_error: BaseException | None = None   # tape.gradient raised (LookupError: no gradient)
+    own_grads: list | None = None       # a training step returned (loss, gradients): its own tape's answer
+    outer_statuses: list | None = None  # ... and what a tape around the whole step sees
+
+
+def split_step(y, n: int):
+    """``(loss, gradients)`` when ``loss_fn`` is a training step that returns its own gradients, else None."""
+    import tensorflow as tf
+    if (isinstance(y, (tuple, list)) and len(y) == 2 and isinstance(y[1], (tuple, list)) and len(y[1]) == n
+            and n > 0 and all(g is None or tf.is_tensor(g) or isinstance(g, tf.IndexedSlices) for g in y[1])):
+        return y[0], list(y[1])
+    return None
+
+
+def status_of(grad) -> str:
+    if grad is None:
+        return "none"
+    import tensorflow as tf
+    if isinstance(grad, tf.IndexedSlices):
+        grad = tf.convert_to_tensor(grad)
+    g = np.asarray(grad.numpy() if hasattr(grad, "numpy") else grad)
+    if g.dtype.kind not in "fc":
+        return "ok"
+    if not np.all(np.isfinite(g)):
+        return "nan"
+    if g.size and not np.any(g):
+        return "zero"
+    return "ok"
+
+
+def watchable(v) -> bool:
+    import tensorflow as tf
+    return isinstance(v, tf.Variable) or tf.is_tensor(v) or hasattr(v, "handle")
+
+
+def run(loss_fn, variables) -> EagerResult:
+    import tensorflow as tf
+    res = EagerResult()
+    try:
+        with tf.GradientTape() as tape:
+            res.loss = loss_fn()
+    except Exception as exc:  # the learner's code failing is a diagnosis, not a crash
+        res.call_error = exc
+        return res
+    step = split_step(res.loss, len(variables))
+    if step is not None:
+        res.loss, res.own_grads = step
+    if not tf.is_tensor(res.loss) or not (res.loss.dtype.is_floating or res.loss.dtype.is_complex):
+        res.grads = [None] * len(variables)
+        res.statuses = ["none"] * len(variables)
+        return res
+    sources = [v for v in variables if watchable(v)]
+    try:
+        grads = tape.gradient(res.loss, sources) if sources else []
+    except Exception as exc:
+        res.gradient_error = exc
+        return res
+    it = iter(grads)
+    res.grads = [next(it) if watchable(v) else None for v in variables]
+    res.statuses = [status_of(g) for g in res.grads]
+    if res.own_grads is not None:
+        res.outer_statuses = res.statuses
+        res.grads = res.own_grads
+        res.statuses = [status_of(g) for g in res.own_grads]
+    return res
+
+
+def run_one(loss_fn, variable) -> tuple[str, BaseException | None]:
+    """Status of one variable alone (used when tape.gradient raised for the whole list)."""
+    import tensorflow as tf
+    try:
+        with tf.GradientTape() as tape:
+            y = loss_fn()
+        step = split_step(y, 1)
+        if not tf.is_tensor(y) and step is None:
+            return "none", None
+        if step is not None:
+            return status_of(step[1][0]), None
+        return status_of(tape.gradient(y, variable)), None
+    except Exception as exc:
+        return "none", exc
+
+
+def loss_value(loss) -> float | None:
+    try:
+        arr = np.asarray(loss.numpy() if hasattr(loss, "numpy") else loss, dtype=float)
+        return float(arr.sum()) if arr.size != 1 else float(arr.reshape(()))
+    except Exception:
+        return None

@@ -1,0 +1,86 @@
+"""Trace the loss into a graph (a FuncGraph) so the doctor can walk the ops between each variable and the loss.
+
+Nested ``tf.function``s are inlined (``run_functions_eagerly`` is on while tracing, so their Python bodies run
+inside our graph): their ops keep the learner's source lines. Tracing only builds the graph; ops run only if
+``Trace.evaluate`` is called.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class Trace:
+    graph: object = None
+    output: object = None                            # the loss tensor inside the graph
+    handles: dict = field(default_factory=dict)      # id(variable) -> placeholder of its resource handle
+    error: BaseException | None = None               # tracing failed: the evidence
+    fetch_index: dict = field(default_factory=dict)  # key -> position in the fetched values
+    lookup_error: LookupError | None = None          # tf.gradients met an op without gradient
+    grads: dict = field(default_factory=dict)        # tensor name -> gradient tensor or None (graph-level)
+    concrete: object = None
+    values: list | None = None
+
+    def value(self, key):
+        if self.values is None or key not in self.fetch_index:
+            return None
+        return self.values[self.fetch_index[key]]
+
+    def evaluate(self) -> bool:
+        """Run the traced graph once (forward values and gradients of the fetched tensors)."""
+        if self.concrete is None or not self.fetch_index:
+            return False
+        import numpy as np
+        out = self.concrete()
+        self.values = [np.asarray(v) for v in out]
+        return True
+
+
+def _to_loss_tensor(y, n: int = 0):
+    import tensorflow as tf
+    from .eager_run import split_step
+    step = split_step(y, n)
+    if step is not None:
+        y = step[0]
+    if tf.is_tensor(y):
+        return y
+    flat = [t for t in tf.nest.flatten(y) if tf.is_tensor(t)]
+    if flat and len(flat) == len(tf.nest.flatten(y)):
+        return tf.add_n([tf.reduce_sum(tf.cast(t, tf.float32)) for t in flat])
+    return None
+
+
+def trace(loss_fn: Callable, variables: list, analyse: Callable | None = None) -> Trace:
+    """Trace ``loss_fn`` into a graph; ``analyse(trace)`` runs inside the trace (it may add gradient ops and
+    return a list of tensors to fetch)."""
+    import tensorflow as tf
+    result = Trace()
+
+    def wrapper():
+        y = loss_fn()
+        out = _to_loss_tensor(y, len(variables))
+        graph = tf.compat.v1.get_default_graph()
+        result.graph = graph
+        if out is None:
+            result.error = TypeError(f"the loss is a {type(y).__name__}, not a tensor")
+            return []
+        result.output = out
+        by_id = {id(ext): internal for ext, internal in graph.captures}
+        for v in variables:
+            handle = getattr(v, "handle", None)
+            if handle is not None and id(handle) in by_id:
+                result.handles[id(v)] = by_id[id(handle)]
+        fetch = analyse(result) if analyse else []
+        return list(fetch) or [tf.constant(0.0)]
+
+    previous = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    try:
+        result.concrete = tf.function(wrapper, autograph=True).get_concrete_function()
+    except Exception as exc:  # untraceable code is itself evidence (.numpy(), NumPy on tensors, ...)
+        result.error = exc
+        result.concrete = None
+    finally:
+        tf.config.run_functions_eagerly(previous)
+    return result

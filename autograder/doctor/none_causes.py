@@ -1,0 +1,97 @@
+"""Why is this gradient None? Find the op where the path from the variable to the loss is cut."""
+from __future__ import annotations
+
+import re
+
+from . import op_kinds, paths
+from .op_kinds import is_float
+from .report import Finding
+from .source import op_location
+
+
+def _finding(name, cause, op=None, detail="", status="none") -> Finding:
+    return Finding(name=name, status=status, cause=cause, op=op.name if op is not None else None,
+                   op_type=op_kinds.describe(op) if op is not None else None,
+                   location=op_location(op) if op is not None else None, detail=detail)
+
+
+def classify_cut(name: str, op, status: str = "none") -> Finding:
+    t = op.type
+    if op_kinds.custom_gradient_name(op):
+        return _finding(name, "wrong_custom_gradient", op, "a custom gradient on the path returns None for "
+                        "this input", status)
+    if t in op_kinds.STOP_GRADIENT:
+        return _finding(name, "stop_gradient", op, "tf.stop_gradient blocks the only path(s) to the loss", status)
+    if t in op_kinds.PY_FUNCS:
+        f = _finding(name, "left_tensorflow", op, f"the path goes through a Python/NumPy function ({t}), "
+                     "which the tape cannot differentiate", status)
+        if op_kinds.gradient_kind(t) == "not_differentiable":
+            f.also = ("non_differentiable_op",)
+            f.detail += f"; {t} is registered as not differentiable"
+        return f
+    if op_kinds.is_assign(t):
+        return _finding(name, "stateful_op", op, "the value reaches the loss only through an assignment", status)
+    kind = op_kinds.gradient_kind(t)
+    if kind == "missing":
+        return _finding(name, "no_gradient_registered", op, f"no gradient is registered for op type {t}", status)
+    if kind == "not_differentiable":
+        why = f"{t} is registered as not differentiable"
+    elif t == "Cast":
+        why = f"{op_kinds.describe(op)}: gradients only flow between floating-point dtypes"
+    elif not any(is_float(o.dtype) for o in op.outputs):
+        why = f"{t} outputs {', '.join(o.dtype.name for o in op.outputs)}, which carries no gradient"
+    else:
+        why = f"the gradient of {t} is None for the input that comes from this variable"
+    return _finding(name, "non_differentiable_op", op, why, status)
+
+
+def find_cut(trace, vpath):
+    """The op nearest the loss whose on-path float input has no gradient while what it feeds does."""
+    ordered = paths.topological(vpath.ops, trace.graph)
+    cuts = []
+    for op in ordered:
+        ins = [t for t in paths.on_path_inputs(op, vpath.ops, vpath.source) if is_float(t.dtype)]
+        if not ins or any(trace.grads.get(t.name) is not None for t in ins):
+            continue
+        outs = paths.on_path_outputs(op, vpath.ops, trace.output)
+        if all((not is_float(o.dtype)) or trace.grads.get(o.name) is not None for o in outs):
+            cuts.append(op)
+    return cuts[-1] if cuts else None
+
+
+def missing_gradient_op(trace, vpath, op_type: str | None = None):
+    for op in paths.topological(vpath.ops, trace.graph):
+        if (op_type is None or op.type == op_type) and op_kinds.gradient_kind(op.type) == "missing":
+            if any(is_float(t.dtype) for t in paths.on_path_inputs(op, vpath.ops, vpath.source)):
+                return op
+    return None
+
+
+def lookup_op_type(exc: BaseException) -> str | None:
+    m = re.search(r"no entry for: (\w+)", str(exc)) or re.search(r"op type: (\w+)", str(exc))
+    return m.group(1) if m else None
+
+
+def explain_none(name: str, trace, vpath) -> Finding:
+    """A variable the trace saw, whose gradient is None."""
+    if trace.output.op not in vpath.descendants:
+        # No data path at all: an assignment or a NumPy detour may have swallowed it, else it is outside.
+        for op in paths.topological(vpath.descendants, trace.graph):
+            if op_kinds.is_assign(op.type) and op.inputs[0] is not vpath.source:
+                return _finding(name, "stateful_op", op, "the variable's value is written into another "
+                                "variable (assign), and the loss reads that variable: assignments have no gradient")
+        for op in vpath.descendants:
+            if op.type in op_kinds.PY_FUNCS:
+                return _finding(name, "left_tensorflow", op, "the value goes into a Python/NumPy function")
+        return Finding(name=name, status="none", cause="outside_tape",
+                       detail="the loss has no data dependency on this variable inside the loss computation: "
+                              "it was used before the tape (or not at all)")
+    if trace.lookup_error is not None:
+        op = missing_gradient_op(trace, vpath, lookup_op_type(trace.lookup_error)) or missing_gradient_op(trace, vpath)
+        if op is not None:
+            return classify_cut(name, op)
+    op = find_cut(trace, vpath)
+    if op is not None:
+        return classify_cut(name, op)
+    return Finding(name=name, status="none", cause="unknown",
+                   detail="the loss depends on this variable in the traced graph, yet no op on the path cuts it")

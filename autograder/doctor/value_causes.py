@@ -1,0 +1,177 @@
+"""Why is this gradient zero, or inf/NaN? Evaluate the traced graph once and look at the values along the path."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import op_kinds, paths
+from .none_causes import classify_cut
+from .op_kinds import is_float
+from .report import Finding
+from .source import op_location
+
+
+def _f(name, status, cause, op, detail) -> Finding:
+    return Finding(name=name, status=status, cause=cause, op=op.name if op is not None else None,
+                   op_type=op_kinds.describe(op) if op is not None else None,
+                   location=op_location(op) if op is not None else None, detail=detail)
+
+
+def _grad(trace, t):
+    return trace.value("grad:" + t.name)
+
+
+def _val(trace, t):
+    return trace.value(t.name)
+
+
+def _dead(g) -> bool:        # no gradient signal at all
+    return g is None or not np.any(g)
+
+
+def _finite(a) -> bool:
+    return a is None or bool(np.all(np.isfinite(a)))
+
+
+def _dying_op(trace, vpath, dead, alive):
+    """Nearest the loss: an op whose on-path outputs carry a live gradient but whose on-path inputs do not."""
+    found = None
+    for op in paths.topological(vpath.ops, trace.graph):
+        ins = [t for t in paths.on_path_inputs(op, vpath.ops, vpath.source) if is_float(t.dtype)]
+        outs = [t for t in paths.on_path_outputs(op, vpath.ops, trace.output) if is_float(t.dtype)]
+        if not ins or not outs:
+            continue
+        if all(dead(_grad(trace, t)) for t in ins) and any(alive(_grad(trace, t)) for t in outs):
+            found = op
+    return found
+
+
+# --- zero ---------------------------------------------------------------------------------------------------
+
+def _saturation_evidence(trace, op) -> str | None:
+    out = _val(trace, op.outputs[0]) if op.outputs else None
+    x = _val(trace, op.inputs[0]) if op.inputs else None
+    if out is None:
+        return None
+    n = out.size
+    t = op.type
+    if t == "Sigmoid" or t == "Softmax":
+        k = int(np.sum((out == 0) | (out == 1)))
+        return f"{k} of {n} outputs of {t} are exactly 0 or 1 (inputs up to |x| = {np.max(np.abs(x)):.3g})" if k else None
+    if t == "Tanh":
+        k = int(np.sum(np.abs(out) == 1))
+        return f"{k} of {n} outputs of Tanh are exactly ±1 (inputs up to |x| = {np.max(np.abs(x)):.3g})" if k else None
+    if t in ("Relu", "Relu6", "Elu", "Selu", "LeakyRelu") and x is not None:
+        k = int(np.sum(x <= 0))
+        return f"{k} of {x.size} inputs of {t} are <= 0 (a dead ReLU)" if k else None
+    if t in ("Minimum", "Maximum", "ClipByValue"):
+        return f"the {t} picks its other (constant) operand for every element: the values are clipped"
+    if t == "Abs":
+        return None
+    return None
+
+
+def _underflow_evidence(trace, op) -> str | None:
+    """Did this op produce an exact 0 that the mathematics says is not 0?"""
+    if not op.outputs or not is_float(op.outputs[0].dtype):
+        return None
+    out = _val(trace, op.outputs[0])
+    if out is None or not np.any(out == 0):
+        return None
+    ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
+    if any(i is None for i in ins):
+        return None
+    t = op.type
+    zeros = int(np.sum(out == 0))
+    try:
+        if t in ("Exp", "Softmax", "Sigmoid"):
+            return f"{zeros} of {out.size} outputs of {t} underflowed to 0"
+        if t == "Cast" and ins:
+            b = np.broadcast_to(ins[0], out.shape)
+            k = int(np.sum((out == 0) & (b != 0)))
+            return f"{k} nonzero values became 0 when cast to {out.dtype}" if k else None
+        if t in ("Mul", "Square", "Pow", "RealDiv", "Div") and ins:
+            nonzero = np.ones(out.shape, bool)
+            for i in ins[:1] if t in ("RealDiv", "Div", "Pow") else ins:
+                nonzero &= np.broadcast_to(i != 0, out.shape)
+            k = int(np.sum((out == 0) & nonzero))
+            return f"{k} of {out.size} outputs of {t} underflowed to 0 (its inputs were nonzero)" if k else None
+        if t == "Prod" and ins and np.all(ins[0] != 0):
+            return f"the product underflowed to 0 although no factor is 0 (smallest |factor| {np.min(np.abs(ins[0])):.3g})"
+    except ValueError:  # shapes that do not broadcast simply: no evidence
+        return None
+    return None
+
+
+def explain_zero(name, trace, vpath) -> Finding:
+    op = _dying_op(trace, vpath, _dead, lambda g: g is not None and bool(np.any(g)))
+    if op is None:
+        return Finding(name=name, status="zero", cause="flat_region",
+                       detail="the gradient is zero all along the path, right from the loss")
+    if op_kinds.custom_gradient_name(op):
+        return _f(name, "zero", "wrong_custom_gradient", op, "a custom gradient on the path returns zeros")
+    if op.type in op_kinds.ZERO_BY_DEFINITION:
+        return _f(name, "zero", "non_differentiable_op", op, f"the gradient of {op.type} is defined as 0 everywhere")
+    if op.type in op_kinds.SATURATING:
+        ev = _saturation_evidence(trace, op)
+        if ev:
+            return _f(name, "zero", "saturation", op, ev)
+    ev = _underflow_evidence(trace, op)
+    if ev:
+        return _f(name, "zero", "underflow", op, ev)
+    # The zero may come from another operand: find an op upstream whose output underflowed.
+    order = paths.topological(paths.ancestors(op.outputs[0]) if op.outputs else set(), trace.graph)
+    for up in order:
+        ev = _underflow_evidence(trace, up)
+        if ev:
+            return _f(name, "zero", "underflow", up, ev + f"; that zero kills the gradient at {op.type}")
+    if op.outputs and op.outputs[0].dtype.name in ("float16", "bfloat16"):
+        return _f(name, "zero", "underflow", op, f"the gradient itself underflowed to 0 in {op.outputs[0].dtype.name} "
+                  f"at {op.type} (use loss scaling or float32)")
+    return _f(name, "zero", "flat_region", op, f"the gradient becomes exactly 0 at {op.type}")
+
+
+# --- nan ----------------------------------------------------------------------------------------------------
+
+def first_nonfinite_forward(trace):
+    """The first op (in execution order) with a non-finite output although its float inputs are finite."""
+    for op in paths.topological(trace.ancestors, trace.graph):
+        outs = [_val(trace, t) for t in op.outputs if is_float(t.dtype)]
+        if not outs or all(_finite(o) for o in outs):
+            continue
+        ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
+        if all(_finite(i) for i in ins):
+            return op
+    return None
+
+
+def _count_bad(a) -> str:
+    return f"{int(np.sum(~np.isfinite(a)))} of {a.size}"
+
+
+def explain_nan(name, trace, vpath, loss_finite: bool) -> Finding:
+    first = first_nonfinite_forward(trace)
+    if not loss_finite:
+        if first is not None:
+            out = _val(trace, first.outputs[0])
+            kind = "an input (data or a constant)" if first.type in ("Placeholder", "Const") else first.type
+            return _f(name, "nan", "nan_forward", first, f"{_count_bad(out)} outputs of {kind} are inf/NaN, "
+                      "and the loss inherits them")
+        return Finding(name=name, status="nan", cause="nan_forward", detail="the loss is inf/NaN")
+    op = _dying_op(trace, vpath, lambda g: g is not None and not _finite(g), lambda g: g is not None and _finite(g))
+    if op is not None:
+        if op_kinds.custom_gradient_name(op):
+            return _f(name, "nan", "wrong_custom_gradient", op, "a custom gradient on the path returns inf/NaN")
+        fwd = [_val(trace, t) for t in op.outputs if is_float(t.dtype)]
+        ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
+        hidden = " (its forward output is inf/NaN too, but a later op hides that from the loss)" if not all(
+            _finite(o) for o in fwd) else ""
+        zero = " at an input of exactly 0" if any(i is not None and np.any(i == 0) for i in ins) else ""
+        return _f(name, "nan", "nan_backward", op, f"the derivative of {op.type} is infinite{zero}: the "
+                  f"backward pass turns finite into inf/NaN here{hidden}")
+    if first is not None:
+        return _f(name, "nan", "nan_backward", first, f"{first.type} produces inf/NaN in the forward pass; the loss "
+                  "hides it, the gradient does not")
+    return Finding(name=name, status="nan", cause="nan_backward", detail="the gradient is inf/NaN")
+
+
+__all__ = ["explain_zero", "explain_nan", "classify_cut"]
