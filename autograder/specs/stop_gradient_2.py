@@ -1,0 +1,40 @@
+"""stop-gradient-2: weights quantised in the forward pass need a straight-through estimator."""
+ID = "stop-gradient-2"
+TITLE = "Quantised weights: add a straight-through estimator"
+CHAPTER = "stop-gradient"
+NOTEBOOK = "stop-gradient-2.ipynb"
+SEQ = 31
+POINTS = 3
+ENTRY = "quantised_loss"
+CAUSE = "non_differentiable_op"
+WRT = ("w",)
+HINTS = (
+    "`tf.round` has no registered gradient, so the tape returns None for `w`. The forward pass must stay rounded.",
+    "Straight-through estimator: use the rounded value going forward, and pretend the rounding was the identity "
+    "going backward. `tf.stop_gradient` can hide the difference between the two from the tape.",
+    "`w_q = w + tf.stop_gradient(quantise(w) - w)`: forward it equals `quantise(w)`, backward its gradient is 1.",
+)
+WHY = ("`w + tf.stop_gradient(q - w)` has the value `q` but the tape only sees `w`, so the gradient passes straight "
+       "through the rounding. It is not the derivative of the rounded function (that is zero almost everywhere); "
+       "it is a deliberate surrogate, which is what quantisation-aware training uses.")
+
+STEP = 0.25
+
+
+def cases(rng):
+    out = []
+    for _ in range(3):
+        n, d = int(rng.integers(4, 10)), int(rng.integers(2, 6))
+        out.append({
+            "w": rng.normal(size=(d, 1)).astype("float32"),
+            "x": rng.normal(size=(n, d)).astype("float32"),
+            "y": rng.normal(size=(n, 1)).astype("float32"),
+        })
+    return out
+
+
+def reference(w, x, y):
+    import tensorflow as tf
+    w_q = tf.round(w / STEP) * STEP
+    w_ste = w + tf.stop_gradient(w_q - w)
+    return tf.reduce_mean(tf.square(tf.matmul(x, w_ste) - y))
