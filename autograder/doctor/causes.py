@@ -1,13 +1,14 @@
 """The causes the gradient doctor can name, with what each means and the usual fix.
 
 Each cause belongs to the status it explains: ``none`` (the gradient is ``None``), ``zero`` (it exists but is
-exactly zero everywhere), ``nan`` (it contains inf or NaN) or ``wrong`` (it disagrees with finite differences).
+exactly zero everywhere), ``nan`` (it contains inf or NaN), ``wrong`` (it disagrees with finite differences) or ``partial`` (exactly zero
+for the saturated or clipped elements the loss pushes on hardest; the rest of the gradient is fine).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-STATUSES = ("ok", "none", "zero", "nan", "wrong")
+STATUSES = ("ok", "none", "zero", "nan", "wrong", "partial")
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ _ALL = [
           "tape cannot see inside",
           "use tf.* ops on tensors all the way to the loss"),
     Cause("stateful_op", "none",
-          "the value reaches the loss only through a variable assignment (assign, assign_add, scatter...): "
-          "assignments are not differentiable, so the tape loses track at the assign",
+          "the value reaches the loss through a variable assignment (assign, assign_add, scatter...): "
+          "assignments are not differentiable, so the tape loses track at the assign (gradient None, or wrong "
+          "when other paths remain, as in an RNN whose state is stored with assign)",
           "use the new value directly as a tensor; update state only after computing the gradient"),
     Cause("no_gradient_registered", "none",
           "an op on the path has no gradient function registered at all, so tape.gradient raises LookupError",
@@ -56,7 +58,8 @@ _ALL = [
           "compute in log space (tf.math.log_softmax, tf.reduce_logsumexp), or use float32/loss scaling"),
     Cause("saturation", "zero",
           "an activation or clip on the path is saturated (sigmoid/tanh output exactly at its limit, ReLU "
-          "inputs all negative, a value clipped), so its local derivative is 0",
+          "inputs all negative, a value clipped), so its local derivative is 0 (for all elements: status zero; "
+          "for the elements the loss pushes on hardest: status partial)",
           "scale the inputs down, use the fused loss (from_logits=True), or a non-saturating activation"),
     Cause("flat_region", "zero",
           "the gradient is exactly 0 and no underflow or saturation explains it: the loss really is flat in "

@@ -7,12 +7,12 @@ differences (custom gradients). Never raises on the learner's code: errors becom
 """
 from __future__ import annotations
 
-from . import eager_run, graph_trace, keras_model, op_kinds
+from . import eager_run, graph_trace, keras_model, op_kinds, paths
 from .none_causes import explain_none, lookup_op_type, missing_gradient_op, classify_cut
 from .path_analysis import analyse
 from .report import Finding, Report
 from .source import exception_location, first_line
-from .value_causes import explain_nan, explain_zero
+from .value_causes import PARTIAL_CANDIDATES, explain_nan, explain_partial, explain_zero
 
 
 def _name(v, i: int) -> str:
@@ -99,7 +99,7 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
 
     tr = graph_trace.trace(loss_fn, variables,
                            lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
-                                             want_values))
+                                             want_values, PARTIAL_CANDIDATES))
     if tr.error is not None:
         if _left_tf_error(tr.error):
             _check_numpy_detour(loss_fn, variables, names, statuses, eager.grads, tr.error, findings, report)
@@ -115,7 +115,7 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
         report.notes.append("the loss could not be traced into a graph, so causes are limited to what the eager "
                             "run shows")
     else:
-        if want_values:
+        if want_values or getattr(tr, "partial_check", None):
             try:
                 tr.evaluate()
             except Exception as exc:
@@ -141,13 +141,20 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
                 findings[i] = explain_zero(n, tr, vp)
             elif s == "nan":
                 findings[i] = explain_nan(n, tr, vp, loss_finite)
+        if tr.values is not None:
+            for i, (n, v) in enumerate(zip(names, variables)):
+                if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
+                    findings[i] = explain_partial(n, tr, var_paths[id(v)])
         if check_custom_gradients and tr.graph is not None:
             _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+            _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
     if eager.gradient_error is not None and not isinstance(eager.gradient_error, LookupError):
         for i, n in enumerate(names):
             if findings[i] is None and statuses[i] != "ok":
                 findings[i] = _error_report([n], eager.gradient_error)[0]
     report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
+    if eager_run.status_of(eager.loss) == "nan":
+        report.notes.append("the loss itself is inf/NaN")
     for f in report.findings:
         if f.status == "ok" and f.cause:
             f.status = "wrong" if f.cause == "wrong_custom_gradient" else f.status
@@ -175,6 +182,40 @@ def _check_numpy_detour(loss_fn, variables, names, statuses, grads, error, findi
                             "finite differences, so that value does not depend on the variables checked")
 
 
+def _state_suspect(tr, vp):
+    """An assign fed by this variable whose target is read later on a path to the loss, or None."""
+    for op in paths.topological(vp.descendants, tr.graph):
+        if not op_kinds.is_assign(op.type) or not op.inputs:
+            continue
+        target = op.inputs[0]
+        order = {o: k for k, o in enumerate(tr.graph.get_operations())}
+        for reader in target.consumers():
+            if reader.type == "ReadVariableOp" and reader in tr.ancestors and order[reader] > order[op]:
+                return op
+    return None
+
+
+def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
+    """A loss that stores a value with assign and reads it back later (an RNN state) still has a gradient
+    through its other paths, but it misses the paths through the assignment: finite differences tell."""
+    from .finite_differences import directional_check
+    from .source import op_location
+    var_paths = getattr(tr, "var_paths", {})
+    for i, v in enumerate(variables):
+        vp = var_paths.get(id(v))
+        if statuses[i] != "ok" or vp is None or findings[i] is not None or i >= len(grads) or grads[i] is None:
+            continue
+        op = _state_suspect(tr, vp)
+        if op is None:
+            continue
+        agrees, evidence = directional_check(loss_fn, v, grads[i])
+        if not agrees:
+            findings[i] = Finding(names[i], "wrong", "stateful_op", op=op.name, op_type=op.type,
+                                  location=op_location(op), detail=(
+                                      f"{evidence}: the value written by {op.type} and read back later carries no "
+                                      "gradient, so every path through the assignment is missing"))
+
+
 def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings):
     custom = [op for op in tr.graph.get_operations() if op_kinds.custom_gradient_name(op)]
     if not custom:
@@ -192,8 +233,10 @@ def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings):
         agrees, evidence = directional_check(loss_fn, v, grads[i])
         if not agrees:
             op = mine[0]
+            where = op_kinds.custom_gradient_source(op)
             findings[i] = Finding(names[i], "wrong", "wrong_custom_gradient", op=op.name,
-                                  op_type=f"custom gradient ({op.type})", location=op_location(op), detail=evidence)
+                                  op_type="custom gradient", location=where or op_location(op),
+                                  detail=evidence + (f"; the op is created at {op_location(op)}" if where else ""))
 
 
 def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: bool = True,

@@ -21,6 +21,9 @@ class EagerResult:
 def split_step(y, n: int):
     """``(loss, gradients)`` when ``loss_fn`` is a training step that returns its own gradients, else None."""
     import tensorflow as tf
+    if (n == 1 and isinstance(y, (tuple, list)) and len(y) == 2 and tf.is_tensor(y[0])
+            and (y[1] is None or tf.is_tensor(y[1]) or isinstance(y[1], tf.IndexedSlices))):
+        return y[0], [y[1]]   # (loss, gradient) for a single source
     if (isinstance(y, (tuple, list)) and len(y) == 2 and isinstance(y[1], (tuple, list)) and len(y[1]) == n
             and n > 0 and all(g is None or tf.is_tensor(g) or isinstance(g, tf.IndexedSlices) for g in y[1])):
         return y[0], list(y[1])

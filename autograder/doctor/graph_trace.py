@@ -57,8 +57,26 @@ def trace(loss_fn: Callable, variables: list, analyse: Callable | None = None) -
     import tensorflow as tf
     result = Trace()
 
+    created: list = []
+    counter = [0]
+
+    def reuse_variables(next_creator, **kwargs):
+        # tf.function traces twice when the code creates variables, and refuses new ones the second time: hand
+        # back the variables of the first trace, in creation order (a loss that builds a tf.Variable per call).
+        i = counter[0]
+        counter[0] += 1
+        if i < len(created):
+            return created[i]
+        v = next_creator(**kwargs)
+        created.append(v)
+        return v
+
     def wrapper():
-        y = loss_fn()
+        counter[0] = 0
+        result.handles.clear()
+        result.fetch_index.clear()
+        with tf.variable_creator_scope(reuse_variables):
+            y = loss_fn()
         out = _to_loss_tensor(y, len(variables))
         graph = tf.compat.v1.get_default_graph()
         result.graph = graph

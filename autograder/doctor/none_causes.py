@@ -18,8 +18,10 @@ def _finding(name, cause, op=None, detail="", status="none") -> Finding:
 def classify_cut(name: str, op, status: str = "none") -> Finding:
     t = op.type
     if op_kinds.custom_gradient_name(op):
-        return _finding(name, "wrong_custom_gradient", op, "a custom gradient on the path returns None for "
-                        "this input", status)
+        f = _finding(name, "wrong_custom_gradient", op, "a custom gradient on the path returns None for "
+                     "this input", status)
+        f.op_type, f.location = "custom gradient", op_kinds.custom_gradient_source(op) or f.location
+        return f
     if t in op_kinds.STOP_GRADIENT:
         return _finding(name, "stop_gradient", op, "tf.stop_gradient blocks the only path(s) to the loss", status)
     if t in op_kinds.PY_FUNCS:

@@ -48,3 +48,34 @@ def describe(op) -> str:
     except Exception:
         pass
     return t
+
+
+def custom_gradient_source(op) -> str | None:
+    """``file:line`` of the learner's gradient function behind a custom-gradient op, when it can be found."""
+    name = custom_gradient_name(op)
+    if not name:
+        return None
+    from tensorflow.python.framework import ops
+    from .source import is_user_frame, _short
+    try:
+        fn = ops._gradient_registry.lookup(name)
+    except LookupError:
+        return None
+    seen, stack = set(), [fn]
+    while stack:  # the registered wrapper keeps the learner's grad function in its closure
+        f = stack.pop()
+        if id(f) in seen or not callable(f):
+            continue
+        seen.add(id(f))
+        code = getattr(f, "__code__", None)
+        if code is not None and is_user_frame(code.co_filename):
+            return f"{_short(code.co_filename)}:{code.co_firstlineno}"
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                stack.append(cell.cell_contents)
+            except ValueError:
+                pass
+        wrapped = getattr(f, "__wrapped__", None)
+        if wrapped is not None:
+            stack.append(wrapped)
+    return None

@@ -15,10 +15,12 @@ class VarPath:
     tensors: list = field(default_factory=list)   # float tensors on the path (incl. the variable's reads)
 
 
-def analyse(trace, variables: list, statuses: list, want_values: bool):
-    """Callback for ``graph_trace.trace``: returns the tensors to fetch when ``want_values``."""
+def analyse(trace, variables: list, statuses: list, want_values: bool, partial_ops=frozenset()):
+    """Callback for ``graph_trace.trace``: returns the tensors to fetch when values are needed (``want_values``,
+    or an ok variable whose path has an op in ``partial_ops`` to check for partial saturation)."""
     import tensorflow as tf
     y = trace.output
+    trace.partial_check = set()
     anc = paths.ancestors(y)
     trace.var_paths = {}
     xs: dict = {}
@@ -34,7 +36,10 @@ def analyse(trace, variables: list, statuses: list, want_values: bool):
                 if is_float(t.dtype) and (t is y or any(c in on for c in t.consumers())):
                     tensors.append(t)
         trace.var_paths[id(v)] = VarPath(src, desc, on, tensors)
-        if status != "ok":
+        if status == "ok" and partial_ops and any(op.type in partial_ops for op in on):
+            trace.partial_check.add(id(v))
+            want_values = True
+        if status != "ok" or id(v) in trace.partial_check:
             for t in tensors:
                 xs[t.name] = t
     fetch = []

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from .causes import CAUSES
 
-_ICON = {"ok": "ok  ", "none": "NONE", "zero": "ZERO", "nan": "NAN ", "wrong": "WRONG"}
+_ICON = {"ok": "ok  ", "none": "NONE", "zero": "ZERO", "nan": "NAN ", "wrong": "WRONG", "partial": "PART"}
 
 
 @dataclass
@@ -45,7 +45,8 @@ class Finding:
 
     def _status_words(self) -> str:
         return {"none": "None", "zero": "exactly zero", "nan": "inf/NaN",
-                "wrong": "wrong (disagrees with finite differences)"}.get(self.status, self.status)
+                "wrong": "wrong (disagrees with finite differences)",
+                "partial": "partly zero"}.get(self.status, self.status)
 
 
 @dataclass

@@ -108,7 +108,9 @@ def explain_zero(name, trace, vpath) -> Finding:
         return Finding(name=name, status="zero", cause="flat_region",
                        detail="the gradient is zero all along the path, right from the loss")
     if op_kinds.custom_gradient_name(op):
-        return _f(name, "zero", "wrong_custom_gradient", op, "a custom gradient on the path returns zeros")
+        f = _f(name, "zero", "wrong_custom_gradient", op, "a custom gradient on the path returns zeros")
+        f.op_type, f.location = "custom gradient", op_kinds.custom_gradient_source(op) or f.location
+        return f
     if op.type in op_kinds.ZERO_BY_DEFINITION:
         return _f(name, "zero", "non_differentiable_op", op, f"the gradient of {op.type} is defined as 0 everywhere")
     if op.type in op_kinds.SATURATING:
@@ -144,6 +146,74 @@ def first_nonfinite_forward(trace):
     return None
 
 
+_SINGULAR_AT_ZERO = {"Log", "RealDiv", "Div", "Reciprocal", "Inv", "Rsqrt", "Pow", "Xlogy", "Log1p", "Xdivy"}
+
+
+def _underflow_behind(trace, op):
+    """(op, evidence) when ``op`` blows up on an exact 0 that an upstream op produced by underflowing."""
+    if op.type not in _SINGULAR_AT_ZERO:
+        return None
+    for t in op.inputs:
+        v = _val(trace, t)
+        if v is None or not np.any(v == 0):
+            continue
+        for up in paths.topological(paths.ancestors(t), trace.graph):
+            ev = _underflow_evidence(trace, up)
+            if ev:
+                return up, ev
+    return None
+
+
+# --- partly zero: saturated elements the loss still pushes on --------------------------------------------------
+
+PARTIAL_CANDIDATES = {"Sigmoid", "Tanh", "Minimum", "Maximum", "ClipByValue"}
+
+
+def _blocked(trace, op, vpath):
+    """(elements blocked, of total, largest blocked |upstream gradient|, largest passed one) for one op."""
+    out_t = op.outputs[0]
+    out, g = _val(trace, out_t), _grad(trace, out_t)
+    if out is None or g is None or not is_float(out_t.dtype):
+        return None
+    g = np.abs(np.broadcast_to(g, out.shape))
+    if op.type == "Sigmoid":
+        mask = (out == 0) | (out == 1)
+    elif op.type == "Tanh":
+        mask = np.abs(out) == 1
+    else:
+        ins = [t for t in op.inputs if t.op in vpath.ops or t is vpath.source]
+        if len(ins) != 1 or _val(trace, ins[0]) is None:
+            return None
+        try:
+            mask = np.broadcast_to(_val(trace, ins[0]), out.shape) != out
+        except ValueError:
+            return None
+    if not np.any(mask):
+        return None
+    blocked = float(np.max(g[mask]))
+    passed = float(np.max(g[~mask])) if np.any(~mask) else 0.0
+    return int(np.sum(mask)), out.size, blocked, passed
+
+
+def explain_partial(name, trace, vpath) -> Finding | None:
+    """Saturated or clipped elements where the loss pushes at least as hard as anywhere else: their share of
+    the gradient is exactly 0, so the worst examples stop teaching the model."""
+    for op in paths.topological(vpath.ops, trace.graph):
+        if op.type not in PARTIAL_CANDIDATES:
+            continue
+        b = _blocked(trace, op, vpath)
+        if b is None:
+            continue
+        k, n, blocked, passed = b
+        if blocked > 0 and blocked >= passed:
+            what = "saturated" if op.type in ("Sigmoid", "Tanh") else "clipped"
+            return _f(name, "partial", "saturation", op,
+                      f"{k} of {n} elements are {what} at {op.type}: their gradient is exactly 0 although the loss "
+                      f"pushes on them hardest (upstream |gradient| {blocked:.3g} there vs at most {passed:.3g} "
+                      "elsewhere)")
+    return None
+
+
 def _count_bad(a) -> str:
     return f"{int(np.sum(~np.isfinite(a)))} of {a.size}"
 
@@ -151,6 +221,13 @@ def _count_bad(a) -> str:
 def explain_nan(name, trace, vpath, loss_finite: bool) -> Finding:
     first = first_nonfinite_forward(trace)
     if not loss_finite:
+        root = _underflow_behind(trace, first) if first is not None else None
+        if root is not None:
+            up, ev = root
+            f = _f(name, "nan", "underflow", up, f"{ev}; then {first.type} of that 0 gives inf/NaN "
+                   f"(at {op_location(first) or first.name}), and the loss inherits it")
+            f.also = ("nan_forward",)
+            return f
         if first is not None:
             out = _val(trace, first.outputs[0])
             kind = "an input (data or a constant)" if first.type in ("Placeholder", "Const") else first.type
@@ -160,7 +237,9 @@ def explain_nan(name, trace, vpath, loss_finite: bool) -> Finding:
     op = _dying_op(trace, vpath, lambda g: g is not None and not _finite(g), lambda g: g is not None and _finite(g))
     if op is not None:
         if op_kinds.custom_gradient_name(op):
-            return _f(name, "nan", "wrong_custom_gradient", op, "a custom gradient on the path returns inf/NaN")
+            f = _f(name, "nan", "wrong_custom_gradient", op, "a custom gradient on the path returns inf/NaN")
+            f.op_type, f.location = "custom gradient", op_kinds.custom_gradient_source(op) or f.location
+            return f
         fwd = [_val(trace, t) for t in op.outputs if is_float(t.dtype)]
         ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
         hidden = " (its forward output is inf/NaN too, but a later op hides that from the loss)" if not all(
