@@ -92,7 +92,23 @@ def evaluate(exercise_id: str, namespace: dict, seed: int = LEARNER_SEED) -> Res
         return Result(ex, [f"calling `{ex.entry}` raised {type(exc).__name__}"
                            f"{' at ' + where if where else ''}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"])
     references = run_entry(ex, ex.reference, seed)
-    return Result(ex, compare(students, references, ex.rtol, ex.atol))
+    result = Result(ex, compare(students, references, ex.rtol, ex.atol))
+    if not result.passed:
+        result.diagnosis = doctor_summary(ex, fn, seed)
+    return result
+
+
+def doctor_summary(ex: catalog.Exercise, fn, seed: int) -> str | None:
+    """The gradient doctor's one-line-per-problem explanation, or None (it must never break a check)."""
+    try:
+        from .doctor import diagnose
+        from .probe import doctor_inputs
+        inputs = doctor_inputs(ex, fn, ex.cases(seed)[0])
+        if inputs is None:
+            return None
+        return diagnose(*inputs).summary() or None
+    except Exception:  # noqa: BLE001 - a diagnosis is a bonus; the check result stands without it
+        return None
 
 
 def check(exercise_id: str, namespace: dict | None = None) -> None:
