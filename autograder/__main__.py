@@ -155,6 +155,11 @@ def cmd_merge(args) -> int:
     return merge([Path(p) for p in args.reports], Path(args.out))
 
 
+def cmd_bench(args) -> int:
+    from .grading.bench import from_args
+    return from_args(args)
+
+
 def cmd_doctor(args) -> int:
     from .doctor.cli import main
     return main([args.script])
@@ -197,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                                       "(which defines loss_fn and variables)")
     d.add_argument("script")
     d.set_defaults(func=cmd_doctor)
+
+    from .grading.bench import add_arguments as bench_arguments
+    b = sub.add_parser("bench", help="benchmark the grader against running each notebook in a fresh kernel")
+    bench_arguments(b)
+    b.set_defaults(func=cmd_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)

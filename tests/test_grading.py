@@ -27,6 +27,10 @@ CASTS_WRONG_FIXES = {
     "hard_coded": ('''def mse_loss(w, x, labels):
     return tf.constant(0.5274999737739563)''', ["the gradient for `w` is None"]),
     # Keeps the broken forward pass and adds a zero path so the gradient is "not None".
+    # Tries to smuggle the hidden inputs out through its error message (and prints them).
+    "leaks_inputs": ('''def mse_loss(w, x, labels):
+    print("hidden inputs:", w.numpy().tolist(), x.numpy().tolist())
+    raise ValueError(f"w={w.numpy().tolist()} x={x.numpy().tolist()}")''', ["raised ValueError"]),
     "zero_path": ('''def mse_loss(w, x, labels):
     p = tf.cast(tf.matmul(x, w), tf.int32)
     return tf.reduce_mean(tf.cast(tf.square(p - labels), tf.float32)) + 0.0 * tf.reduce_sum(w)''',
@@ -111,8 +115,44 @@ def test_flat_layout_names_the_student(graded):
     assert rows[("flat", "casts-1")]["status"] == "passed"
 
 
-def test_feedback_explains_lost_points_without_expected_values(graded):
+def _hidden_numbers(seed: int) -> set[str]:
+    """Every hidden input and expected value of every exercise, as the strings a leak would show them."""
+    import numpy as np
+    from autograder.learner import run_entry
+    texts = set()
+    for ex in catalog.all_exercises():
+        arrays = [a for case in ex.cases(seed) for a in case.values()]
+        for result in run_entry(ex, ex.reference, seed):
+            arrays += [a for a in result.values() if a is not None]
+        for a in arrays:
+            for v in np.asarray(a, dtype=np.float64).ravel()[:200]:
+                if abs(v) > 1e-3 and v != round(v):   # integers (labels, counts) are too common to test
+                    texts |= {f"{v:.4f}", f"{v:.3g}", repr(float(np.float32(v)))}
+    return texts
+
+
+def test_feedback_explains_every_lost_point_with_hint(graded):
     _, out, rows = graded
-    text = (out / "feedback" / "wrong-hard_coded.md").read_text()
-    assert "Lost points" in text and "Hint:" in text
-    assert "0.5274999737739563" not in text.replace("tf.constant(0.5274999737739563)", "")
+    for (student, ex_id), r in rows.items():
+        if r["status"] == "passed":
+            continue
+        text = (out / "feedback" / f"{student}.md").read_text()
+        assert r["reasons"], r
+        for reason in r["reasons"]:
+            assert f"- Lost points: {reason}" in text, (student, reason)
+        if ex_id != "?":
+            assert f"- Hint: {catalog.get(ex_id).hints[0]}" in text, student
+
+
+def test_feedback_never_reveals_hidden_values(graded):
+    from autograder.grading.outcome import GRADER_SEED
+    _, out, rows = graded
+    hidden = _hidden_numbers(GRADER_SEED)
+    assert len(hidden) > 50
+    for path in sorted((out / "feedback").glob("*.md")):
+        text = path.read_text()
+        leaked = sorted(h for h in hidden if h in text)
+        assert not leaked, (path.name, leaked[:5])
+    # The leaking submission still gets its reason, with the numbers cut out.
+    reason = rows[("wrong-leaks_inputs", "casts-1")]["reasons"][0]
+    assert "calling `mse_loss` raised ValueError" in reason and "…" in reason

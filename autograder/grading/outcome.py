@@ -5,6 +5,7 @@ wrote, and compares it with references computed by trusted children.
 """
 from __future__ import annotations
 
+import json
 import signal as _signal
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from .. import catalog
 from ..compare import compare
 from ..notebook import NotebookError, read, splice
+from ..sandbox.child import EXIT_INTERNAL
 from ..sandbox.pool import JobResult, Sandbox
 
 GRADER_SEED = 20261122
@@ -52,6 +54,9 @@ class Grader:
     def start(self, student: str, path: Path, release_name: str) -> "Pending":
         """Start grading one notebook; the returned object's ``outcomes()`` blocks until done."""
         exercises = catalog.by_notebook(release_name)
+        problem = sniff(Path(path))
+        if problem:
+            return Pending(self, student, release_name, exercises, error=problem)
         try:
             release = read(self.releases / release_name)
             spliced = splice(release, read(path))
@@ -86,10 +91,10 @@ class Pending:
             status = "timeout" if result.timed_out else "error"
             return [self._out(ex, status, [fatal], notes, result.seconds) for ex in self.exercises]
         report = result.report
-        for err in report.get("cell_errors", []):
-            if not str(err).startswith("answer "):
+        for err in report["cell_errors"]:
+            if not err.startswith("answer "):
                 notes.append(f"a released cell failed after your answer ran: {err}")
-        tampered = report.get("tampered") or []
+        tampered = report["tampered"]
         outs = []
         for ex in self.exercises:
             entry = report.get("exercises", {}).get(ex.id, {})
@@ -98,7 +103,8 @@ class Pending:
                 outs.append(self._out(ex, "failed", [f"the submission replaced functions the checks rely on "
                                                      f"({shown}); that is not allowed"], notes, result.seconds))
             elif entry.get("error"):
-                outs.append(self._out(ex, "error", [_memory_hint(str(entry["error"]), self.grader.sandbox.limits)],
+                outs.append(self._out(ex, "timeout" if entry.get("timeout") else "error",
+                                      [_memory_hint(entry["error"], self.grader.sandbox.limits)],
                                       notes, result.seconds))
             else:
                 ref = self.grader.reference(ex.id).result().cases(ex.id)
@@ -112,6 +118,31 @@ class Pending:
         passed = status == "passed"
         return Outcome(self.student, ex.id, self.notebook, float(ex.points if passed else 0), ex.points, status,
                        [] if passed else list(reasons), list(notes), "" if passed else ex.hints[0], seconds)
+
+
+_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF document",
+          b"PK\x03\x04": "a zip archive", b"GIF8": "a GIF image"}
+
+
+def sniff(path: Path) -> str | None:
+    """A clear reason for files that are plainly not a notebook of the supported format (None: go on reading)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        return f"cannot read {path.name}: {exc.strerror}"
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            return f"{path.name} is {what}, not a Jupyter notebook: upload the .ipynb file itself"
+    if head.lstrip()[:1] == b"{":
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8"))
+        except (ValueError, OSError):
+            return None  # read() names the exact JSON error
+        if isinstance(data, dict) and ("worksheets" in data or data.get("nbformat") not in (None, 4)):
+            return (f"{path.name} uses notebook format {data.get('nbformat')!r}; only format 4 is supported "
+                    "(open it in a current Jupyter and save it again)")
+    return None
 
 
 def _memory_hint(text: str, limits: dict) -> str:
@@ -133,7 +164,14 @@ def _fatal_reason(result: JobResult, limits: dict) -> str | None:
             name = f"signal {result.signal}"
         if result.signal == _signal.SIGXFSZ:
             return f"the notebook printed more than {limits['output_bytes'] // 1024} KB and was stopped"
-        return f"the Python process running the notebook crashed ({name})"
+        why = ""
+        if result.signal in (_signal.SIGABRT, _signal.SIGSEGV, _signal.SIGBUS, _signal.SIGKILL):
+            why = (f"; a native crash or abort is also how running out of the memory limit "
+                   f"({limits['mem_mb']} MB) can end")
+        return f"the Python process running the notebook crashed ({name}){why}"
+    if result.exit == EXIT_INTERNAL:
+        return ("the process checking the notebook failed while saving its results (did the notebook close "
+                "its output streams or replace the modules the checks use?)")
     if result.exit != 0:
         return (f"the notebook ended its own process (exit code {result.exit}) before it could be checked: "
                 "remove calls such as sys.exit() or os._exit()")
