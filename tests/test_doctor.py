@@ -187,6 +187,21 @@ EXAMPLES = [
             return tf.reduce_mean(tf.square(x @ w - y))
         variables = [w]
     """, "none"),
+    Example("round-in-tensor-if", "non_differentiable_op", """
+        def loss_fn():
+            pred = x @ w
+            if tf.reduce_mean(pred) < 0:  # a Python if on a tensor: AutoGraph makes it a tf.cond
+                pred = tf.round(pred)  # BUG
+            return tf.reduce_mean(tf.square(pred - y))
+        variables = [w]
+    """, """
+        def loss_fn():
+            pred = x @ w
+            if tf.reduce_mean(pred) < 0:
+                pred = pred * 0.5
+            return tf.reduce_mean(tf.square(pred - y))
+        variables = [w]
+    """, "none"),
     Example("stop-gradient", "stop_gradient", """
         def loss_fn():
             pred = tf.stop_gradient(x @ w)  # BUG

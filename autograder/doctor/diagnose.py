@@ -54,9 +54,11 @@ def _error_report(names, exc, cause=None) -> list[Finding]:
 
 
 def _left_tf_error(exc) -> bool:
+    """The error a graph trace raises when code needs a tensor's concrete value (.numpy(), np.* on a tensor)."""
     text = str(exc)
     return isinstance(exc, (NotImplementedError, TypeError, AttributeError)) and (
-        "numpy" in text or "symbolic" in text.lower() or "SymbolicTensor" in text)
+        "numpy() is only available" in text or "Cannot convert a symbolic" in text
+        or ("numpy" in text and "SymbolicTensor" in text))
 
 
 def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:

@@ -89,16 +89,25 @@ def trace(loss_fn: Callable, variables: list, analyse: Callable | None = None) -
             handle = getattr(v, "handle", None)
             if handle is not None and id(handle) in by_id:
                 result.handles[id(v)] = by_id[id(handle)]
-        fetch = analyse(result) if analyse else []
+        fetch = tf.autograph.experimental.do_not_convert(analyse)(result) if analyse else []
         return list(fetch) or [tf.constant(0.0)]
 
     previous = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(True)
     try:
-        result.concrete = tf.function(wrapper, autograph=True).get_concrete_function()
-    except Exception as exc:  # untraceable code is itself evidence (.numpy(), NumPy on tensors, ...)
-        result.error = exc
-        result.concrete = None
+        # Without AutoGraph first: converting Keras' and the learner's source costs seconds. Only code with
+        # Python control flow on tensor values needs it (as in the learner's own tf.function).
+        for autograph in (False, True):
+            created.clear()
+            result.error = None
+            try:
+                result.concrete = tf.function(wrapper, autograph=autograph).get_concrete_function()
+                break
+            except tf.errors.OperatorNotAllowedInGraphError as exc:
+                result.error, result.concrete = exc, None
+            except Exception as exc:  # untraceable code is itself evidence (.numpy(), NumPy on tensors, ...)
+                result.error, result.concrete = exc, None
+                break
     finally:
         tf.config.run_functions_eagerly(previous)
     return result

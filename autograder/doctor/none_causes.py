@@ -92,8 +92,64 @@ def explain_none(name: str, trace, vpath) -> Finding:
         op = missing_gradient_op(trace, vpath, lookup_op_type(trace.lookup_error)) or missing_gradient_op(trace, vpath)
         if op is not None:
             return classify_cut(name, op)
+    reads = [t for op in vpath.source.consumers() if op in vpath.ops for t in op.outputs if is_float(t.dtype)]
+    if any(trace.grads.get(t.name) is not None for t in reads):
+        # The graph differentiates fine, the eager run did not: the cut sits in the branch of an `if`/`while`
+        # on tensor values that ran (the graph keeps both branches).
+        found = _cut_in_control_flow(trace, vpath)
+        if found is not None:
+            f = classify_cut(name, found)
+            f.detail += "; it sits in a branch of a tensor-dependent if/while: the branch taken at run time cuts it"
+            return f
+        return Finding(name=name, status="none", cause="unknown", detail=(
+            "the traced graph has a gradient here but the eager run has not: it depends on which branch of an "
+            "if/while ran"))
     op = find_cut(trace, vpath)
     if op is not None:
         return classify_cut(name, op)
     return Finding(name=name, status="none", cause="unknown",
                    detail="the loss depends on this variable in the traced graph, yet no op on the path cuts it")
+
+
+_CONTROL_FLOW = {"If", "StatelessIf", "While", "StatelessWhile", "Case", "StatelessCase"}
+
+
+def _suspicious(op) -> bool:
+    t = op.type
+    if t in op_kinds.STOP_GRADIENT or t in op_kinds.PY_FUNCS or op_kinds.custom_gradient_name(op):
+        return True
+    if not any(is_float(i.dtype) for i in op.inputs) or t in ("Identity", "Placeholder"):
+        return False
+    if t == "Cast":
+        return not any(is_float(o.dtype) for o in op.outputs)
+    return op_kinds.gradient_kind(t) != "registered" or t in ("Round", "Floor", "Ceil", "Rint", "ArgMax", "ArgMin")
+
+
+def _branch_graphs(op):
+    for attr in ("then_branch", "else_branch", "body", "cond", "branches"):
+        try:
+            value = op.get_attr(attr)
+        except Exception:
+            continue
+        for fn in value if isinstance(value, list) else [value]:
+            try:
+                yield op.graph._get_function(fn.name).graph
+            except Exception:
+                continue
+
+
+def _cut_in_control_flow(trace, vpath):
+    stack = [op for op in paths.topological(vpath.ops, trace.graph) if op.type in _CONTROL_FLOW]
+    seen = set()
+    while stack:
+        cf = stack.pop(0)
+        for g in _branch_graphs(cf):
+            if id(g) in seen:
+                continue
+            seen.add(id(g))
+            for op in g.get_operations():
+                if _suspicious(op):
+                    return op
+                if op.type in _CONTROL_FLOW:
+                    stack.append(op)
+    return None
