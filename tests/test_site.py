@@ -126,6 +126,23 @@ def test_every_exercise_and_solution_is_a_page(site):
             assert (site / folder / f"{nb.stem}.html").is_file(), f"{folder}/{nb.name} has no page on the site"
 
 
+def test_exercises_and_solutions_are_not_executed_at_build(site):
+    """Their pages show exactly the outputs stored in the notebooks: exercises none, solutions their own."""
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    for folder in ("exercises", "solutions"):
+        for nb_path in sorted((ROOT / folder).glob("*.ipynb")):
+            nb = nbformat.read(nb_path, as_version=4)
+            stored = [c for c in nb.cells if c.cell_type == "code" and c.get("outputs")]
+            soup = BeautifulSoup((site / folder / f"{nb_path.stem}.html").read_text(encoding="utf-8"), "html.parser")
+            shown = soup.select("div.cell_output")
+            assert len(shown) == len(stored), (
+                f"{folder}/{nb_path.name}: {len(stored)} cells with stored outputs, {len(shown)} shown on the page")
+            if folder == "solutions":
+                assert any("solved" in div.get_text() for div in shown), f"{nb_path.name}: no 'solved' output"
+
+
 def test_exercise_pages_have_launch_and_download_buttons(site):
     pages = sorted((site / "exercises").glob("*.html"))
     assert pages, "no exercise pages on the site"
