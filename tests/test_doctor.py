@@ -190,14 +190,14 @@ EXAMPLES = [
     Example("round-in-tensor-if", "non_differentiable_op", """
         def loss_fn():
             pred = x @ w
-            if tf.reduce_mean(pred) < 0:  # a Python if on a tensor: AutoGraph makes it a tf.cond
+            if tf.reduce_mean(pred) > 0:  # a Python if on a tensor: AutoGraph makes it a tf.cond
                 pred = tf.round(pred)  # BUG
             return tf.reduce_mean(tf.square(pred - y))
         variables = [w]
     """, """
         def loss_fn():
             pred = x @ w
-            if tf.reduce_mean(pred) < 0:
+            if tf.reduce_mean(pred) > 0:
                 pred = pred * 0.5
             return tf.reduce_mean(tf.square(pred - y))
         variables = [w]
