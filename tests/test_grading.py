@@ -156,3 +156,15 @@ def test_feedback_never_reveals_hidden_values(graded):
     # The leaking submission still gets its reason, with the numbers cut out.
     reason = rows[("wrong-leaks_inputs", "casts-1")]["reasons"][0]
     assert "calling `mse_loss` raised ValueError" in reason and "…" in reason
+
+
+def test_failed_gradient_check_carries_the_doctors_diagnosis(graded):
+    """When a gradient is None, zero or NaN, the sandboxed child asks the gradient doctor why (on the first hidden
+    case) and the feedback carries its one-line cause; a passing row never does."""
+    _, out, rows = graded
+    r = rows[("shipped", "casts-1")]
+    diagnosis = [n for n in r["notes"] if n.startswith("gradient doctor:")]
+    assert diagnosis and catalog.get("casts-1").cause in diagnosis[0], r["notes"]
+    assert "Cast to int32" in diagnosis[0]
+    assert diagnosis[0] in (out / "feedback" / "shipped.md").read_text()
+    assert not any("gradient doctor" in n for n in rows[("solved", "casts-1")]["notes"])

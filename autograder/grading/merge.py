@@ -24,6 +24,11 @@ def merge(reports: list[Path], out: Path) -> int:
     ordered = sorted(rows.values(), key=lambda o: (o.student, o.exercise, o.notebook))
     write_reports(ordered, out)
     _merge_junit([f / "junit.xml" for f in reports], out / "junit.xml")
+    lines = set()
+    for folder in reports:
+        if (folder / "sandbox.txt").exists():
+            lines |= set((folder / "sandbox.txt").read_text().splitlines())
+    (out / "sandbox.txt").write_text("".join(f"{line}\n" for line in sorted(lines)))
     print(summary(ordered))
     print(f"\n{len(ordered)} rows from {len(reports)} reports written to {out / 'grades.csv'}")
     return 0

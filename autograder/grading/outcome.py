@@ -45,6 +45,7 @@ class Grader:
         self.seed = seed
         self.releases = Path(releases)
         self._references: dict[str, Future] = {}
+        self.isolation: set[str] = set()   # how submissions were isolated, as each child described it
 
     def reference(self, ex_id: str) -> Future:
         if ex_id not in self._references:
@@ -91,6 +92,7 @@ class Pending:
             status = "timeout" if result.timed_out else "error"
             return [self._out(ex, status, [fatal], notes, result.seconds) for ex in self.exercises]
         report = result.report
+        self.grader.isolation.add(report["isolation"])
         for err in report["cell_errors"]:
             if not err.startswith("answer "):
                 notes.append(f"a released cell failed after your answer ran: {err}")
@@ -111,7 +113,9 @@ class Pending:
                 if not ref:
                     raise RuntimeError(f"the reference for {ex.id} produced no results: the grader is broken")
                 problems = compare(result.cases(ex.id), ref, ex.rtol, ex.atol)
-                outs.append(self._out(ex, "failed" if problems else "passed", problems, notes, result.seconds))
+                extra = [entry["diagnosis"]] if problems and entry.get("diagnosis") else []
+                outs.append(self._out(ex, "failed" if problems else "passed", problems, notes + extra,
+                                      result.seconds))
         return outs
 
     def _out(self, ex, status, reasons, notes=(), seconds=0.0) -> Outcome:

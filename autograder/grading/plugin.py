@@ -116,6 +116,9 @@ class GradingPlugin:
         try:
             rows = sorted(self.outcomes.values(), key=lambda o: (o.student, o.exercise, o.notebook))
             write_reports(rows, self.out)
+            if self.grader is not None:
+                # How the notebooks were isolated (e.g. namespaces unavailable: audit hook only), for the record.
+                (self.out / "sandbox.txt").write_text("".join(f"{line}\n" for line in sorted(self.grader.isolation)))
             self.report_written = True
         finally:
             if self.sandbox is not None:

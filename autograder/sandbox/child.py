@@ -149,6 +149,41 @@ def _probe_all(exercise_ids, seed, fn_for, timeout, arrays, report, clock: _Cloc
         entry["none"] = none_keys
 
 
+DOCTOR_SECONDS = 15.0       # at most this long for the gradient doctor, per exercise (and never past the deadline)
+
+
+def _gradient_suspicious(ex_id: str, entry: dict, arrays: dict) -> bool:
+    """Did the probe see a None, all-zero or non-finite gradient (what the gradient doctor explains)?"""
+    if any(str(k).split("/", 1)[-1].startswith("grad/") for k in entry.get("none", [])):
+        return True
+    for key, value in arrays.items():
+        if key.startswith(f"{ex_id}/") and "/grad/" in key and np.issubdtype(value.dtype, np.number):
+            if value.size and (not np.all(np.isfinite(value)) or not np.any(value)):
+                return True
+    return False
+
+
+def _diagnose_all(exercise_ids, seed, fn_for, arrays, report, clock: _Clock, seconds: float) -> None:
+    """The gradient doctor's one-line cause for each exercise whose gradient was None, zero or NaN, on the first
+    hidden case. A bonus: it is bounded in time and nothing it does can change the grade or stop the child."""
+    for ex_id in exercise_ids:
+        entry = report["exercises"].get(ex_id, {})
+        if entry.get("error") or not _gradient_suspicious(ex_id, entry, arrays):
+            continue
+        try:
+            from autograder import catalog
+            from autograder.learner import doctor_summary
+            ex = catalog.get(ex_id)
+            clock.arm(seconds)
+            text = doctor_summary(ex, fn_for(ex), seed)
+            if text:
+                entry["diagnosis"] = _DECIMALS.sub("…", "; ".join(text.splitlines()))[:500]
+        except BaseException:  # noqa: BLE001 - including a timeout: no diagnosis, nothing else changes
+            pass
+        finally:
+            clock.disarm()
+
+
 def _run_cells(job, ns, report, clock: _Clock) -> None:
     limits = job["limits"]
     for label, source in job["cells"]:
@@ -202,6 +237,9 @@ def run(job: dict) -> None:
             _probe_all(job["exercises"], job["seed"], lambda ex: ns.get(ex.entry), limits["probe_seconds"],
                        arrays, report, clock)
             report["tampered"] = changed(before)
+            if not report["tampered"]:
+                _diagnose_all(job["exercises"], job["seed"], lambda ex: ns.get(ex.entry), arrays, report, clock,
+                              min(DOCTOR_SECONDS, limits["probe_seconds"]))
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()

@@ -91,7 +91,8 @@ def enter_namespaces(hide: list[str], keep: str, uid_for_job: int | None = None)
         os.setgid(drop_to)
         os.setuid(drop_to)
         resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
-    return f"private mounts ({len(covered)} paths hidden), no network, uid {os.geteuid()}"
+    who = "a uid of its own" if uid == 0 else "the grader's uid (user namespace)"
+    return f"private mount and network namespaces ({len(covered)} paths hidden, no network), {who}"
 
 
 _BLOCKED_EVENTS = frozenset((

@@ -27,6 +27,10 @@ def _preload() -> None:
     from autograder import catalog, compare, probe  # noqa: F401
     from autograder.sandbox import child, isolation, tamper  # noqa: F401
     catalog.all_exercises()  # import every spec now, so children need not read the source tree
+    try:  # the gradient doctor explains failed gradient checks in the feedback; grading works without it
+        from autograder import doctor, learner  # noqa: F401
+    except Exception:  # noqa: BLE001
+        pass
     child.BEFORE = tamper.snapshot()  # once here, inherited by every child (see tamper.py)
     # Everything imported so far lives as long as the zygote: move it out of the collector's reach, so that a
     # collection in a child neither walks TensorFlow's million objects nor copies their pages (about 0.6 s).
