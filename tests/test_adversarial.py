@@ -149,6 +149,12 @@ def _nbformat3(path):
     nbformat.write(nbformat.convert(with_answer("casts-1", SOLVED), 3), path, version=3)
 
 
+def _duplicate_copy(path):
+    """The same notebook handed in twice by one student: the first (in path order) is graded, the other reported."""
+    write(with_answer("casts-1", SOLVED), path)
+    write(with_answer("casts-1", SHIPPED), path.parent / "later" / path.name)
+
+
 FILES = {
     "edited_given_and_check": _notebook(_edit_given),
     "deleted_given": _notebook(_delete_given),
@@ -159,6 +165,8 @@ FILES = {
     "empty_file": lambda p: p.write_bytes(b""),
     "png_bytes": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8),
     "invalid_json": lambda p: p.write_text('{"cells": [{"cell_type": "code", '),
+    "json_bomb": lambda p: p.write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    "duplicate_copy": _duplicate_copy,
 }
 
 # name -> (status, points are full?, fragments that must appear in the reasons (any of each tuple), notes)
@@ -203,6 +211,8 @@ EXPECT = {
     "empty_file": ("error", False, [("is empty",)], []),
     "png_bytes": ("error", False, [("is a PNG image, not a Jupyter notebook",)], []),
     "invalid_json": ("error", False, [("not valid notebook JSON",)], []),
+    "json_bomb": ("error", False, [("could not be read as a notebook (RecursionError)",)], []),
+    "duplicate_copy": ("passed", True, [], []),
 }
 assert set(EXPECT) == set(ANSWERS) | set(FILES)
 
@@ -289,7 +299,7 @@ def test_report_folder_untouched_by_submissions(corpus):
 
 def test_submission_folder_python_files_are_never_imported(corpus):
     assert not corpus["marker"].exists(), corpus["marker"].read_text()
-    traps = [r for r in corpus["rows"] if r["exercise"] == "?"]
+    traps = [r for r in corpus["rows"] if r["exercise"] == "?" and r["student"] != "duplicate_copy"]
     assert sorted(r["notebook"] for r in traps) == ["conftest.py", "conftest.py", "pytest.ini", "test_x.py"]
     assert all("matches no released notebook" in r["reasons"][0] for r in traps)
 
@@ -301,3 +311,9 @@ def test_grading_twice_gives_identical_scores(corpus):
         return [(r["student"], r["exercise"], r["notebook"], r["points"], r["status"], r["reasons"], r["notes"])
                 for r in rows]
     assert scores(corpus["rows2"]) == scores(corpus["rows"])
+
+
+def test_second_copy_of_a_notebook_gets_its_own_row(corpus):
+    extra = [r for r in corpus["rows"] if r["student"] == "duplicate_copy" and r["exercise"] == "?"]
+    assert len(extra) == 1 and extra[0]["notebook"] == "later/casts-1.ipynb", extra
+    assert "a second casts-1.ipynb from duplicate_copy" in extra[0]["reasons"][0]

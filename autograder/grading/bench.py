@@ -192,6 +192,15 @@ def check_latency(name: str = "casts-1.ipynb", repeats: int = 5) -> tuple[float,
 
 # --- the benchmark ------------------------------------------------------------------------------------------------
 
+def _readable(path: Path) -> bool:
+    import nbformat
+    try:
+        nbformat.read(path, as_version=4)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -227,10 +236,12 @@ def run(n: int = 200, baseline: int = 10, wall_seconds: float = 5.0, parallel: i
         args = ["grade", str(subs), "--out", str(out), "--no-progress", "--wall-seconds", str(wall_seconds)]
         if parallel:
             args += ["--parallel", str(parallel)]
+        load_before = os.getloadavg()[0]
         with TreeMemory() as memory, contextlib.redirect_stdout(io.StringIO()):
             start = time.perf_counter()
             code = cli.main(args)
             total = time.perf_counter() - start
+        load_after = os.getloadavg()[0]
         if code != 0:
             raise SystemExit(f"bench: the grader exited with {code}")
         rows = json.loads((out / "grades.json").read_text())
@@ -241,19 +252,21 @@ def run(n: int = 200, baseline: int = 10, wall_seconds: float = 5.0, parallel: i
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
         ours = total / n
         print(f"graded {n} notebooks ({len(rows)} rows: "
-              + ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())) + f") in {total:.1f} s, "
-              f"including start-up (TensorFlow import in the sandbox) and references")
+              + ", ".join(f"{v} {k}" for k, v in sorted(statuses.items())) + f") in {total:.1f} s ("
+              f"including start-up (TensorFlow import in the sandbox) and references; load average "
+              f"{load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores)")
         print(f"throughput: {n / total * 60:.0f} submissions per minute")
         print(f"seconds per submission notebook: {ours:.3f} amortized (wall time / notebooks); in its sandboxed "
               f"child: median {statistics.median(secs):.3f}, p95 {_percentile(secs, 0.95):.3f}")
         print(f"peak memory of the process tree: {memory.peak_kb / 1024:.0f} MB PSS "
               f"({memory.peak_processes} processes at the peak; sampled from /proc every 0.25 s)")
 
-        sample = [p for p in sorted(subs.rglob("*.ipynb")) if kinds[p.parent.name] != "hanging"][:: max(1, n // max(1, baseline))][:baseline]
+        sample = [p for p in sorted(subs.rglob("*.ipynb")) if kinds[p.parent.name] != "hanging" and _readable(p)]
+        sample = sample[:: max(1, len(sample) // max(1, baseline))][:baseline]
         base_times = [run_in_fresh_kernel(p, timeout=max(60.0, wall_seconds)) for p in sample]
         base = statistics.mean(base_times)
         print(f"baseline (nbgrader-style, a fresh kernel per notebook, serially, nbclient): {len(sample)} of the "
-              f"same notebooks (hanging ones left out), mean {base:.2f} s per notebook "
+              f"same notebooks (hanging and unreadable ones left out), mean {base:.2f} s per notebook "
               f"({60 / base:.1f} per minute)")
         if check:
             first, warm = check_latency()

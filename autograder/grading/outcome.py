@@ -55,14 +55,17 @@ class Grader:
     def start(self, student: str, path: Path, release_name: str) -> "Pending":
         """Start grading one notebook; the returned object's ``outcomes()`` blocks until done."""
         exercises = catalog.by_notebook(release_name)
-        problem = sniff(Path(path))
-        if problem:
-            return Pending(self, student, release_name, exercises, error=problem)
         try:
+            problem = sniff(Path(path))
+            if problem:
+                return Pending(self, student, release_name, exercises, error=problem)
             release = read(self.releases / release_name)
             spliced = splice(release, read(path))
         except NotebookError as exc:
             return Pending(self, student, release_name, exercises, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - e.g. JSON nested too deeply to parse: that file only
+            return Pending(self, student, release_name, exercises,
+                           error=f"{Path(path).name} could not be read as a notebook ({type(exc).__name__})")
         for ex in exercises:
             self.reference(ex.id)
         # One child per notebook: its cells run once, then every exercise in it is probed.
@@ -124,6 +127,7 @@ class Pending:
                        [] if passed else list(reasons), list(notes), "" if passed else ex.hints[0], seconds)
 
 
+MAX_NOTEBOOK_BYTES = 50 << 20   # outputs included; the grader parses a submission in its own process
 _MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF document",
           b"PK\x03\x04": "a zip archive", b"GIF8": "a GIF image"}
 
@@ -131,10 +135,14 @@ _MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "
 def sniff(path: Path) -> str | None:
     """A clear reason for files that are plainly not a notebook of the supported format (None: go on reading)."""
     try:
+        size = path.stat().st_size
         with open(path, "rb") as f:
             head = f.read(8)
     except OSError as exc:
         return f"cannot read {path.name}: {exc.strerror}"
+    if size > MAX_NOTEBOOK_BYTES:
+        return (f"{path.name} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES / 2**20:.0f} MB a "
+                "notebook may have: clear its outputs (Kernel > Restart & Clear Output) and save it again")
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             return f"{path.name} is {what}, not a Jupyter notebook: upload the .ipynb file itself"

@@ -92,7 +92,10 @@ class GradingPlugin:
         if key not in self.outcomes:
             if sub.problem is not None:
                 ex = catalog.get(ex_id) if ex_id != "?" else None
-                self.outcomes[key] = Outcome(sub.student, ex_id, sub.path.name, 0.0, ex.points if ex else 0,
+                # The path inside the class folder: two problem files of one student stay two rows.
+                where = sub.path.relative_to(self.root)
+                name = str(where.relative_to(where.parts[0])) if len(where.parts) > 1 else where.name
+                self.outcomes[key] = Outcome(sub.student, ex_id, name, 0.0, ex.points if ex else 0,
                                              "error", [sub.problem])
             else:
                 try:

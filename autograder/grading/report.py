@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -31,8 +32,13 @@ def write_reports(rows: list[Outcome], out: Path) -> None:
     by_student: dict[str, list[Outcome]] = defaultdict(list)
     for o in rows:
         by_student[o.student].append(o)
-    for student, outs in by_student.items():
-        (feedback / f"{_safe_name(student)}.md").write_text(feedback_text(student, outs))
+    used: set[str] = set()
+    for student, outs in sorted(by_student.items()):
+        name = _safe_name(student)
+        if name in used:  # "a b" and "a_b": both get their own file
+            name = f"{name}-{zlib.crc32(student.encode()):08x}"
+        used.add(name)
+        (feedback / f"{name}.md").write_text(feedback_text(student, outs))
 
 
 def feedback_text(student: str, outs: list[Outcome]) -> str:

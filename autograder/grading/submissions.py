@@ -17,7 +17,7 @@ class Submission:
 
     @property
     def key(self) -> str:
-        return f"{self.student}/{self.release or self.path.name}"
+        return f"{self.student}/{self.path}"
 
 
 def _match_release(filename: str, releases: list[str]) -> tuple[str | None, str]:
@@ -37,6 +37,7 @@ def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
     releases = releases if releases is not None else catalog.notebooks()
     expected = ", ".join(releases)
     found: list[Submission] = []
+    seen: dict[tuple[str, str], Path] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
@@ -53,6 +54,13 @@ def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
             problem = f"file name {path.name!r} matches no released notebook (expected one of: {expected})"
         elif release and not prefix and len(rel.parts) == 1:
             problem = f"{path.name} is not in a student's folder and its name carries no student name"
+        if release and problem is None and (student, release) in seen:
+            first = seen[(student, release)]
+            problem = (f"a second {release} from {student} ({rel}); only the first one, "
+                       f"{first}, is graded: remove the other copy")
+            release = None
+        elif release and problem is None:
+            seen[(student, release)] = rel
         found.append(Submission(student, path, release, problem))
     return found
 
