@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from autograder import catalog, diagnose  # noqa: E402
 from autograder.doctor import CAUSES  # noqa: E402
 from autograder.doctor.cli import load_script, main  # noqa: E402
+from autograder.doctor.exercise import diagnose_entry  # noqa: E402
 from autograder.notebook import exercise_of, role  # noqa: E402
 
 tf = pytest.importorskip("tensorflow")
@@ -401,6 +402,38 @@ EXAMPLES = [
             return tf.reduce_mean(square(x @ w - y))
         variables = [w]
     """, "wrong"),
+    Example("custom-gradient-ignores-dy", "wrong_custom_gradient", """
+        @tf.custom_gradient
+        def binarize(t):
+            def grad(dy):  # BUG
+                return tf.cast(tf.abs(t) <= 1.0, t.dtype)  # straight-through, but dy is forgotten
+            return tf.sign(t), grad
+        def loss_fn():
+            return tf.reduce_mean(tf.square(x @ binarize(w) - y))
+        variables = [w]
+    """, """
+        @tf.custom_gradient
+        def binarize(t):
+            def grad(dy):
+                return dy * tf.cast(tf.abs(t) <= 1.0, t.dtype)
+            return tf.sign(t), grad
+        def loss_fn():
+            return tf.reduce_mean(tf.square(x @ binarize(w) - y))
+        variables = [w]
+    """, "wrong"),
+    Example("stop-gradient-in-norm", "stop_gradient", """
+        def loss_fn():
+            pred = x @ w
+            unit = pred / tf.stop_gradient(tf.norm(pred))  # BUG
+            return tf.reduce_sum(unit * y)
+        variables = [w]
+    """, """
+        def loss_fn():
+            pred = x @ w
+            unit = pred / tf.norm(pred)
+            return tf.reduce_sum(unit * y)
+        variables = [w]
+    """, "wrong"),
     Example("shape-error", "loss_error", """
         def loss_fn():
             return tf.reduce_mean(tf.square(w @ x - y))  # BUG
@@ -500,20 +533,6 @@ def test_cli_main(tmp_path, capsys):
 
 # --- every exercise in the catalog ---------------------------------------------------------------------------
 
-class _Spy:
-    """Stands in for the learner's entry inside the spec's own probe, recording how the probe calls it (so the
-    doctor gets exactly the variables the probe creates)."""
-
-    def __init__(self, target):
-        self.target, self.calls, self.results = target, [], []
-
-    def __call__(self, *args, **kwargs):
-        self.calls.append((args, kwargs))
-        out = self.target(*args, **kwargs)
-        self.results.append(out)
-        return out
-
-
 def _namespace(nb_path, ex_id: str) -> dict:
     nb = nbformat.read(nb_path, as_version=4)
     ns: dict = {"__name__": "__main__"}
@@ -535,35 +554,10 @@ def _diagnose_exercise(ex, folder):
     entry = ns.get(ex.entry)
     if entry is None:
         pytest.fail(f"{ex.notebook} does not define {ex.entry}")
-    case = ex.cases(1234)[0]
-    spy = _Spy(entry)
-    try:
-        ex.probe(spy, case)
-    except Exception:
-        pass  # broken code may fail inside the probe: the recorded call is all we need
-    if not spy.calls:
-        pytest.skip(f"{ex.id}: the probe never called `{ex.entry}`, so there is nothing to diagnose")
-    keras = pytest.importorskip("keras")
-    if isinstance(entry, type) and issubclass(entry, keras.layers.Layer):
-        layer = spy.results[0]
-        if "x" not in case:
-            pytest.skip(f"{ex.id}: a layer exercise whose cases have no input `x`")
-        upstream = case.get("upstream")
-        target = tf.constant(upstream if upstream is not None else np.ones_like(case["x"]))
-        return diagnose(layer, batch=(tf.constant(case["x"]), target),
-                        loss=lambda y_true, y_pred: tf.reduce_sum(y_pred * y_true))
-    if not callable(entry):
-        pytest.skip(f"{ex.id}: entry `{ex.entry}` is neither a function nor a Keras layer class")
-    args, kwargs = spy.calls[0]
-    variables = [v for v in list(args) + list(kwargs.values()) if isinstance(v, tf.Variable)]
-    if not variables:
-        # A probe that differentiates plain tensors (the function watches them itself): its result keys
-        # ("grad/<name>") say which arguments are the sources.
-        names = [k.split("/", 1)[1] for k in ex.probe(ex.reference, case) if k.startswith("grad/")]
-        variables = [kwargs[n] for n in names if n in kwargs]
-    if not variables:
-        pytest.skip(f"{ex.id}: the probe passes no tf.Variable to `{ex.entry}` and names no gradient source")
-    return diagnose(lambda: entry(*args, **kwargs), variables)
+    report = diagnose_entry(ex, entry, ex.cases(1234)[0])
+    if report is None:
+        pytest.skip(f"{ex.id}: {diagnose_entry.last_reason}")
+    return report
 
 
 EXERCISES = catalog.all_exercises()

@@ -54,7 +54,8 @@ _ALL = [
           "tf.custom_gradient)"),
     Cause("underflow", "zero",
           "a value on the path underflowed to exactly 0 in floating point (exp of a large negative number, "
-          "a long product, float16), so the gradient through it is exactly 0",
+          "a long product, float16), so the gradient through it is exactly 0 (or inf/NaN, when a later log or "
+          "division meets that 0)",
           "compute in log space (tf.math.log_softmax, tf.reduce_logsumexp), or use float32/loss scaling"),
     Cause("saturation", "zero",
           "an activation or clip on the path is saturated (sigmoid/tanh output exactly at its limit, ReLU "

@@ -148,7 +148,7 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
                 if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
                     findings[i] = explain_partial(n, tr, var_paths[id(v)])
         if check_custom_gradients and tr.graph is not None:
-            _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+            _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
             _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
     if eager.gradient_error is not None and not isinstance(eager.gradient_error, LookupError):
         for i, n in enumerate(names):
@@ -218,27 +218,57 @@ def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
                                       "gradient, so every path through the assignment is missing"))
 
 
-def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings):
-    custom = [op for op in tr.graph.get_operations() if op_kinds.custom_gradient_name(op)]
-    if not custom:
-        return
-    from .finite_differences import directional_check
+def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings, report):
+    """Where a custom gradient or a tf.stop_gradient lies on a path that still has a gradient, check the gradient:
+    custom gradients must scale with the upstream gradient and agree with finite differences; a stop_gradient
+    must not remove part of the true derivative. Piecewise-constant forwards (straight-through estimators) are
+    surrogates by design: noted, not flagged."""
+    from .finite_differences import directional_check, scales_with_upstream
     from .source import op_location
+    # Only the learner's own: library code (Keras' batch-norm moments, ...) uses both correctly.
+    custom = [op for op in tr.graph.get_operations()
+              if op_kinds.custom_gradient_name(op) and op_kinds.custom_gradient_source(op)]
+    stops = [op for op in tr.graph.get_operations()
+             if op.type in op_kinds.STOP_GRADIENT and op in getattr(tr, "ancestors", ()) and op_location(op)]
+    if not custom and not stops:
+        return
     var_paths = getattr(tr, "var_paths", {})
     for i, v in enumerate(variables):
         vp = var_paths.get(id(v))
         if statuses[i] != "ok" or vp is None or findings[i] is not None or i >= len(grads) or grads[i] is None:
             continue
         mine = [op for op in custom if op in vp.ops]
-        if not mine:
+        my_stops = [op for op in stops if op in vp.descendants]
+        if not mine and not my_stops:
             continue
-        agrees, evidence = directional_check(loss_fn, v, grads[i])
-        if not agrees:
+        if mine and not scales_with_upstream(loss_fn, v, grads[i]):
+            op = mine[0]
+            findings[i] = Finding(names[i], "wrong", "wrong_custom_gradient", op=op.name, op_type="custom gradient",
+                                  location=op_kinds.custom_gradient_source(op) or op_location(op), detail=(
+                                      "doubling the loss does not double this gradient: the custom gradient "
+                                      "function does not multiply by the upstream gradient `dy` it receives"))
+            continue
+        flat: list = []
+        agrees, evidence = directional_check(loss_fn, v, grads[i], flat=flat)
+        if agrees:
+            continue
+        if flat and flat[0]:
+            what = "custom gradient" if mine else "tf.stop_gradient"
+            report.notes.append(f"`{names[i]}`: the loss is piecewise constant here, so the {what} on its path is a "
+                                "surrogate (a straight-through estimator?): finite differences cannot judge it")
+            continue
+        if mine:
             op = mine[0]
             where = op_kinds.custom_gradient_source(op)
             findings[i] = Finding(names[i], "wrong", "wrong_custom_gradient", op=op.name,
                                   op_type="custom gradient", location=where or op_location(op),
                                   detail=evidence + (f"; the op is created at {op_location(op)}" if where else ""))
+        else:
+            op = my_stops[0]
+            findings[i] = Finding(names[i], "wrong", "stop_gradient", op=op.name, op_type=op.type,
+                                  location=op_location(op), detail=(
+                                      f"{evidence}: the path through tf.stop_gradient is missing from the gradient "
+                                      "(if that is deliberate, as for a target value, ignore this)"))
 
 
 def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: bool = True,

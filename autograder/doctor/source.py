@@ -9,12 +9,14 @@ _LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{os.sep}tensorflow{os.se
                     f"{os.sep}autograder{os.sep}doctor{os.sep}", "<frozen ", f"{os.sep}contextlib.py",
                     f"{os.sep}functools.py", "autograph_generated", "__autograph_generated")
 _STDLIB = os.path.dirname(os.__file__)
+# The course's own package (the lazy `autograder.diagnose` wrapper, probes, ...) is never the learner's code.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def is_user_frame(filename: str) -> bool:
     if not filename:
         return False
-    if any(m in filename for m in _LIBRARY_MARKERS):
+    if any(m in filename for m in _LIBRARY_MARKERS) or filename.startswith(_PACKAGE):
         return False
     if filename.startswith(_STDLIB) and "site-packages" not in filename:
         return False
