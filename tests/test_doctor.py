@@ -514,6 +514,14 @@ def test_never_raises_on_bad_input():
     assert report[0].status == "none" and report[0].cause in CAUSES
 
 
+def test_report_round_trips_through_json():
+    import json
+    from autograder.doctor import Report
+    report = diagnose(lambda: tf.reduce_sum(tf.round(tf.Variable([1.5]))), [tf.Variable([1.0], name="v")])
+    again = Report.from_dict(json.loads(json.dumps(report.to_dict())))
+    assert str(again) == str(report) and again.summary() == report.summary()
+
+
 def test_dict_of_variables_names_the_findings():
     a, c = tf.Variable(1.0), tf.constant(2.0)
     report = diagnose(lambda: a * c, {"a": a, "c": c})

@@ -88,12 +88,24 @@ class Report:
     def _repr_pretty_(self, p, cycle):  # IPython shows the readable form
         p.text(str(self))
 
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready), e.g. to pass a diagnosis from a sandboxed process to the grader."""
+        from dataclasses import asdict
+        return {"loss": self.loss, "notes": list(self.notes), "ok": self.ok,
+                "findings": [dict(asdict(f), also=list(f.also)) for f in self.findings]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Report":
+        return cls([Finding(**dict(f, also=tuple(f.get("also", ())))) for f in data.get("findings", [])],
+                   loss=data.get("loss"), notes=list(data.get("notes", [])))
+
     def summary(self) -> str:
         """One line per problem, for embedding in a checker's feedback."""
         out = []
         for f in self.findings:
             if f.ok:
                 continue
-            where = f" ({f.op_type or f.op}{' at ' + f.location if f.location else ''})" if (f.op or f.location) else ""
+            bits = [b for b in (f.op_type or f.op, f"at {f.location}" if f.location else None) if b]
+            where = f" ({' '.join(bits)})" if bits else ""
             out.append(f"gradient doctor: `{f.name}` gradient is {f._status_words()}: {f.cause}{where}")
         return "\n".join(out)
