@@ -45,8 +45,8 @@ def compare_case(student: dict, reference: dict, rtol: float, atol: float) -> di
         if np.issubdtype(got.dtype, np.number) and not np.allclose(got, ref, rtol=rtol, atol=atol, equal_nan=True):
             diff = float(np.nanmax(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
             if key == "forward":
-                problems[key] = (f"{what} changed (differs from the intended result by up to {diff:.2g}): "
-                                "fix the gradient without changing what the function computes")
+                problems[key] = (f"{what} is not the intended result (off by up to {diff:.2g}): the fix must "
+                                 "compute what the exercise describes, with the gradient flowing")
             elif np.all(got == 0):
                 problems[key] = f"{what} is exactly zero everywhere, but it should not be"
             else:

@@ -19,10 +19,10 @@ CASTS_WRONG_FIXES = {
     "sum_not_mean": ('''def mse_loss(w, x, labels):
     predictions = tf.matmul(x, w)
     return tf.reduce_sum(tf.square(predictions - tf.cast(labels, tf.float32)))''',
-                     ["the value your function returns changed", "the gradient for `w` has wrong values"]),
+                     ["the value your function returns is not the intended result", "the gradient for `w` has wrong values"]),
     # A "fix" that changes the loss so a gradient appears.
     "dropped_labels": ('''def mse_loss(w, x, labels):
-    return tf.reduce_mean(tf.square(tf.matmul(x, w)))''', ["the value your function returns changed"]),
+    return tf.reduce_mean(tf.square(tf.matmul(x, w)))''', ["the value your function returns is not the intended result"]),
     # Hard-coding the value seen in the notebook.
     "hard_coded": ('''def mse_loss(w, x, labels):
     return tf.constant(0.5274999737739563)''', ["the gradient for `w` is None"]),

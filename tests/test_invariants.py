@@ -76,7 +76,7 @@ def _toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
     for part in toc.get("parts", []):
-        files += [ch["file"] for ch in part.get("chapters", [])]
+        files += [ch["file"] for ch in part.get("chapters", []) if "file" in ch]
     return files
 
 
