@@ -45,6 +45,13 @@ while True:
     except BaseException:
         pass
 ''',
+    "hang_blocking_alarm_when_called": '''import signal
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+def mse_loss(w, x, labels):
+    while True:
+        pass
+''',
     "abort": SOLVED + "import os\nos.abort()\n",
     "segfault": SOLVED + "import ctypes\nctypes.string_at(0)\n",
     "segfault_memset": SOLVED + "import ctypes\nctypes.memset(0, 1, 64)\n",
@@ -176,6 +183,9 @@ EXPECT = {
     "hang_answer_cell": ("timeout", False, [("answer casts-1 did not finish in time",), (f"{WALL / 2:g} s per cell",)], []),
     "hang_when_called": ("timeout", False, [("calling `mse_loss` on the hidden inputs did not finish in time",)], []),
     "hang_ignoring_alarm": ("timeout", False, [(f"ran longer than {WALL} s",)], []),
+    # The grader takes its alarm back before each cell and each exercise: still a per-exercise timeout.
+    "hang_blocking_alarm_when_called": ("timeout", False, [("calling `mse_loss` on the hidden inputs did not "
+                                                            "finish in time",)], []),
     "abort": ("error", False, [("crashed (SIGABRT)",)], []),
     "segfault": ("error", False, [("ctypes.string_at is not allowed", "crashed (SIGSEGV)")], []),
     "segfault_memset": ("error", False, [("ctypes.call_function is not allowed", "crashed (SIGSEGV)")], []),

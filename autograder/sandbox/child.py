@@ -110,6 +110,9 @@ class _Clock:
         budget = min(seconds, self.deadline - time.monotonic())
         if budget <= 0.05:
             raise ProbeTimeout()
+        # The learner's code may have replaced, ignored or blocked the alarm: take it back every time.
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGALRM})
         signal.setitimer(signal.ITIMER_REAL, budget)
 
     @staticmethod
@@ -246,6 +249,8 @@ def run(job: dict) -> None:
                 except BaseException:  # noqa: BLE001 - a learner may have closed or replaced them
                     pass
             report["output_cut"] = raw.cut
+            signal.setitimer(signal.ITIMER_REAL, 0)    # no alarm of the learner's may interrupt the saving
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
             isolation.allow_result_files()
         else:  # trusted reference job: no learner code in this process
             from autograder import catalog
