@@ -500,9 +500,13 @@ def test_healthy_keras_model_with_dropout_and_batchnorm_is_ok():
                               keras.layers.BatchNormalization(), keras.layers.Dropout(0.2), keras.layers.Dense(1)])
     x = tf.random.stateless_normal((16, 4), seed=(1, 1))
     y = tf.random.stateless_normal((16, 1), seed=(2, 2))
+    model(x, training=True)  # build
+    before = [v.numpy().copy() for v in model.variables]
     report = diagnose(model, batch=(x, y), loss=keras.losses.MeanSquaredError())
     assert report.ok, str(report)
     assert len(report) == len(model.trainable_variables)
+    # the doctor's extra training-mode passes leave the model as it was (batch-norm statistics included)
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, model.variables))
 
 
 def test_never_raises_on_bad_input():

@@ -280,9 +280,10 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
     callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
     """
     try:
-        untracked, in_call_ids = [], set()
+        untracked, in_call_ids, saved = [], set(), []
         if keras_model.is_keras_layer(loss_fn):
             model = loss_fn
+            saved = keras_model.snapshot_state(model)
             fn = keras_model.make_loss_fn(model, batch, loss, training)
             if variables is None:
                 try:
@@ -307,7 +308,10 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
             items = [(None, v) for v in variables]
             named = False
         all_vars = [v for _, v in items] + untracked
-        report = _diagnose(loss_fn, all_vars, check_custom_gradients)
+        try:
+            report = _diagnose(loss_fn, all_vars, check_custom_gradients)
+        finally:
+            keras_model.restore_state(saved)
         if named:
             for (k, _), f in zip(items, report.findings):
                 f.name = str(k)

@@ -82,3 +82,23 @@ def read_but_untracked(model, loss_fn) -> list:
     except Exception:
         return []
     return [v for v in tape.watched_variables() if id(v) not in tracked and getattr(v, "trainable", True)]
+
+
+def snapshot_state(model) -> list:
+    """The model's non-trainable state (batch-norm statistics, seed generators): the doctor's extra forward
+    passes in training mode would change it, so it is put back afterwards."""
+    saved = []
+    for v in getattr(model, "non_trainable_variables", []):
+        try:
+            saved.append((v, v.numpy().copy()))
+        except Exception:
+            continue
+    return saved
+
+
+def restore_state(saved: list) -> None:
+    for v, value in saved:
+        try:
+            v.assign(value)
+        except Exception:
+            continue
