@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import runpy
 import textwrap
 from dataclasses import dataclass
 

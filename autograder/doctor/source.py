@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 
 _LIBRARY_MARKERS = ("site-packages", "dist-packages", f"{os.sep}tensorflow{os.sep}", f"{os.sep}keras{os.sep}",
@@ -76,4 +75,4 @@ def first_line(exc: BaseException) -> str:
     return (msg if msg.startswith(prefix) else prefix + msg)[:300]
 
 
-__all__ = ["user_location", "op_location", "exception_location", "first_line", "is_user_frame", "sys"]
+__all__ = ["user_location", "op_location", "exception_location", "first_line", "is_user_frame"]
