@@ -21,4 +21,5 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -rf _build/.jupyter_cache  # cached outputs are keyed on code only: new pins must re-run every chapter
 	touch $(STAMP)
