@@ -27,15 +27,18 @@ CASTS_WRONG_FIXES = {
     "hard_coded": ('''def mse_loss(w, x, labels):
     return tf.constant(0.5274999737739563)''', ["the gradient for `w` is None"]),
     # Keeps the broken forward pass and adds a zero path so the gradient is "not None".
-    # Tries to smuggle the hidden inputs out through its error message (and prints them).
-    "leaks_inputs": ('''def mse_loss(w, x, labels):
-    print("hidden inputs:", w.numpy().tolist(), x.numpy().tolist())
-    raise ValueError(f"w={w.numpy().tolist()} x={x.numpy().tolist()}")''', ["raised ValueError"]),
     "zero_path": ('''def mse_loss(w, x, labels):
     p = tf.cast(tf.matmul(x, w), tf.int32)
     return tf.reduce_mean(tf.cast(tf.square(p - labels), tf.float32)) + 0.0 * tf.reduce_sum(w)''',
                   ["the gradient for `w` is exactly zero everywhere"]),
 }
+
+
+# Tries to smuggle the hidden inputs out through its error message (and prints them). Grader only: its given
+# cell fails too, which the in-process learner test helper does not allow.
+LEAKS_INPUTS = '''def mse_loss(w, x, labels):
+    print("hidden inputs:", w.numpy().tolist(), x.numpy().tolist())
+    raise ValueError(f"w={w.numpy().tolist()} x={x.numpy().tolist()}")'''
 
 
 @pytest.mark.parametrize("name", sorted(CASTS_WRONG_FIXES))
@@ -62,6 +65,7 @@ def graded(tmp_path_factory):
     (subs / "invalid" / "casts-1.ipynb").write_text('{"cells": [')
     for name, (source, _) in CASTS_WRONG_FIXES.items():
         write(with_answer("casts-1", source), subs / f"wrong-{name}" / "casts-1.ipynb")
+    write(with_answer("casts-1", LEAKS_INPUTS), subs / "wrong-leaks_inputs" / "casts-1.ipynb")
     # The flat layout of LMS downloads sits beside the folders.
     shutil.copy(ROOT / "solutions" / "casts-1.ipynb", subs / "flat_casts-1.ipynb")
     proc = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(out),
@@ -127,7 +131,8 @@ def _hidden_numbers(seed: int) -> set[str]:
         for a in arrays:
             for v in np.asarray(a, dtype=np.float64).ravel()[:200]:
                 if abs(v) > 1e-3 and v != round(v):   # integers (labels, counts) are too common to test
-                    texts |= {f"{v:.4f}", f"{v:.3g}", repr(float(np.float32(v)))}
+                    # at least 4 decimals: a leak, never a common string such as "0.5"
+                    texts |= {t for t in (f"{v:.6f}", repr(float(np.float32(v)))) if len(t.split(".")[-1]) >= 4}
     return texts
 
 
