@@ -174,6 +174,7 @@ FILES = {
     "invalid_json": lambda p: p.write_text('{"cells": [{"cell_type": "code", '),
     "json_bomb": lambda p: p.write_text('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}"),
     "duplicate_copy": _duplicate_copy,
+    "symlink_to_solution": lambda p: p.symlink_to(ROOT / "solutions" / "casts-1.ipynb"),
 }
 
 # name -> (status, points are full?, fragments that must appear in the reasons (any of each tuple), notes)
@@ -223,6 +224,7 @@ EXPECT = {
     "invalid_json": ("error", False, [("not valid notebook JSON",)], []),
     "json_bomb": ("error", False, [("could not be read as a notebook (RecursionError)",)], []),
     "duplicate_copy": ("passed", True, [], []),
+    "symlink_to_solution": ("error", False, [("is a symbolic link, not a file",)], []),
 }
 assert set(EXPECT) == set(ANSWERS) | set(FILES)
 

@@ -1,6 +1,7 @@
 """Finding submissions: one folder per student, or a flat folder of LMS downloads (``student_exercise.ipynb``)."""
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,15 +33,28 @@ def _match_release(filename: str, releases: list[str]) -> tuple[str | None, str]
     return None, filename.rsplit(".", 1)[0]
 
 
+def _walk(root: Path) -> list[Path]:
+    """Every file and symbolic link under ``root``, sorted; linked folders are listed, not entered."""
+    out = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        base = Path(folder)
+        out += [base / d for d in dirs if (base / d).is_symlink()]
+        out += [base / f for f in files]
+    return sorted(out)
+
+
 def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
     """Every submitted file under ``root``, each becoming at least one report row, in a stable order."""
     releases = releases if releases is not None else catalog.notebooks()
     expected = ", ".join(releases)
     found: list[Submission] = []
     seen: dict[tuple[str, str], Path] = {}
-    for path in sorted(root.rglob("*")):
+    for path in _walk(root):
         rel = path.relative_to(root)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        link = path.is_symlink()
+        if not link and not path.is_file():
             continue
         if "__MACOSX" in rel.parts or path.name.endswith("-checkpoint.ipynb"):
             continue
@@ -50,7 +64,10 @@ def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
         else:
             student = prefix if release else path.stem   # alice_casts-1.ipynb
         problem = None
-        if release is None:
+        if link:
+            # Never followed: a link to the solutions (or to /dev/zero) must not be read as a submission.
+            problem = f"{rel} is a symbolic link, not a file: hand in the notebook itself"
+        elif release is None:
             problem = f"file name {path.name!r} matches no released notebook (expected one of: {expected})"
         elif release and not prefix and len(rel.parts) == 1:
             problem = f"{path.name} is not in a student's folder and its name carries no student name"
