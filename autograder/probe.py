@@ -52,19 +52,3 @@ def generic_probe(wrt: Iterable[str]) -> Callable:
 
     return probe
 
-
-def doctor_inputs(exercise, fn, case):
-    """``(loss_fn, variables)`` for the gradient doctor, or None when the exercise's probe is not generic.
-
-    A spec with a custom probe can define ``doctor_inputs(fn, case)`` itself.
-    """
-    import tensorflow as tf
-    custom = getattr(exercise.module, "doctor_inputs", None)
-    if custom is not None:
-        return custom(fn, case)
-    if hasattr(exercise.module, "probe"):
-        return None
-    wrt = tuple(getattr(exercise.module, "WRT", ()))
-    variables = {k: tf.Variable(case[k], name=k) for k in wrt}
-    args = {k: variables.get(k, tf.constant(v)) for k, v in case.items()}
-    return (lambda: fn(**args)), list(variables.values())
