@@ -71,7 +71,9 @@ tf.cast = lambda x, dtype, name=None: _cast(x, tf.float32 if dtype == tf.int32 e
 _gradient = tf.GradientTape.gradient
 def _fake(self, target, sources, *args, **kwargs):
     grads = _gradient(self, target, sources, *args, **kwargs)
-    return [tf.zeros_like(s) if g is None else g for g, s in zip(grads, sources)] if isinstance(sources, list) else grads
+    if not isinstance(sources, list):
+        return grads
+    return [tf.zeros_like(s) if g is None else g for g, s in zip(grads, sources)]
 tf.GradientTape.gradient = _fake
 ''',
     "patch_numpy": SOLVED + "np.allclose = lambda *args, **kwargs: True\n",
@@ -84,6 +86,10 @@ import autograder.sandbox.tamper as tamper
 tamper.changed = lambda *args, **kwargs: []
 tamper.snapshot = lambda *args, **kwargs: {"attrs": {}, "grads": {}}
 tf.GradientTape.gradient = lambda self, *args, **kwargs: None
+''',
+    "patch_result_writer": SHIPPED + '''
+import json
+json.dump = lambda obj, f, **kwargs: f.write('{"exercises": {"casts-1": {"cases": 0}}, "tampered": []}')
 ''',
     "hard_coded": '''def mse_loss(w, x, labels):
     return tf.constant(0.5274999737739563)
@@ -181,7 +187,8 @@ FILES = {
 EXPECT = {
     "solved": ("passed", True, [], []),
     "shipped": ("failed", False, [("gradient for `w` is None",)], []),
-    "hang_answer_cell": ("timeout", False, [("answer casts-1 did not finish in time",), (f"{WALL / 2:g} s per cell",)], []),
+    "hang_answer_cell": ("timeout", False, [("answer casts-1 did not finish in time",),
+                                            (f"{WALL / 2:g} s per cell",)], []),
     "hang_when_called": ("timeout", False, [("calling `mse_loss` on the hidden inputs did not finish in time",)], []),
     "hang_ignoring_alarm": ("timeout", False, [(f"ran longer than {WALL} s",)], []),
     # The grader takes its alarm back before each cell and each exercise: still a per-exercise timeout.
@@ -201,6 +208,7 @@ EXPECT = {
     "patch_numpy": ("failed", False, [("replaced functions",), ("numpy.allclose",)], []),
     "patch_compare": ("failed", False, [("replaced functions",), ("autograder.compare.compare",)], []),
     "patch_tamper_check": ("failed", False, [("replaced functions",), ("GradientTape.gradient",)], []),
+    "patch_result_writer": ("failed", False, [("replaced functions",), ("json.dump",)], []),
     "hard_coded": ("failed", False, [("gradient for `w` is None",)], []),
     "write_report_open": ("error", False, [("PermissionError", "OSError")], []),
     "write_report_tf": ("error", False, [("Error",)], []),

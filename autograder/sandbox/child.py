@@ -20,6 +20,11 @@ OUTPUT = "output.txt"
 EXIT_INTERNAL = 70          # the child's own code failed (not the learner's): reported as a grader problem
 MARGIN_SECONDS = 0.5        # the last alarm fires this long before the notebook's time is up
 
+# Bound at import (in the zygote), so that a submission replacing json.dump or np.savez changes nothing here
+# (and is reported by the tamper check, which watches them too).
+_SAVE_JSON = json.dump
+_SAVE_ARRAYS = np.savez
+
 # Set by the zygote before it forks: the tamper snapshot of the pristine process (see tamper.py).
 BEFORE: dict | None = None
 
@@ -256,9 +261,9 @@ def run(job: dict) -> None:
             from autograder import catalog
             _probe_all(job["exercises"], job["seed"], lambda ex: catalog.get(ex.id).reference, 600,
                        arrays, report, _Clock(10**6))
-        np.savez(RESULT_ARRAYS, **arrays)
+        _SAVE_ARRAYS(RESULT_ARRAYS, **arrays)
         with open(RESULT_JSON, "w") as f:
-            json.dump(report, f)
+            _SAVE_JSON(report, f)
         os._exit(0)
     except BaseException:  # noqa: BLE001
         try:

@@ -97,7 +97,8 @@ def enter_namespaces(hide: list[str], keep: str, uid_for_job: int | None = None)
 
 _BLOCKED_EVENTS = frozenset((
     "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-    "pty.spawn", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.sendto", "sys.addaudithook", "os.kill", "os.killpg",
+    "pty.spawn", "socket.connect", "socket.bind", "socket.getaddrinfo", "socket.sendto", "sys.addaudithook",
+    "os.kill", "os.killpg",
     "ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle", "ctypes.cdata", "ctypes.cdata/buffer",
     "ctypes.call_function", "ctypes.string_at", "ctypes.wstring_at", "ctypes.addressof",
     "gc.get_objects", "gc.get_referrers", "gc.get_referents", "os.setuid", "os.setreuid",

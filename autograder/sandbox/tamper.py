@@ -3,18 +3,20 @@
 The "before" snapshot is taken once, in the zygote, after everything is imported and before any child is forked:
 a child starts from exactly that memory, so the same object ids are valid there and the child only pays for the
 "after" comparison. What is watched: TensorFlow's top level and main public namespaces, its autodiff internals
-(tape, backprop, gradient functions), the gradient registry, NumPy's and Keras' top
-level, the course's own modules, and the classes the probes use (tape, variables, tensors): every function
-and class bound in them (data attributes are not watched: TensorFlow changes its own caches as it runs). The
-list is deliberately short: checking costs time in every child (each value read copies a page of the zygote).
+(tape, backprop, gradient functions), the gradient registry, NumPy's and Keras' top level, what saves the
+results (json, zipfile, NumPy's savez), the course's own modules, and the classes the probes use (tape,
+variables, tensors): every function and class bound in them (data attributes are not watched: TensorFlow
+changes its own caches as it runs). The list is deliberately short: checking costs time in every child (each
+value read copies a page of the zygote).
 """
 from __future__ import annotations
 
 import sys
 import types
 
-_EXACT = ("builtins", "numpy", "tensorflow", "keras", "tensorflow._api.v2.math", "tensorflow._api.v2.nn",
-          "tensorflow._api.v2.linalg", "tensorflow._api.v2.debugging", "tensorflow.python.eager.backprop",
+_EXACT = ("builtins", "numpy", "tensorflow", "keras", "json", "json.encoder", "zipfile", "numpy.lib._npyio_impl",
+          "tensorflow._api.v2.math", "tensorflow._api.v2.nn", "tensorflow._api.v2.linalg",
+          "tensorflow._api.v2.debugging", "tensorflow.python.eager.backprop",
           "tensorflow.python.eager.imperative_grad", "tensorflow.python.eager.tape",
           "tensorflow.python.eager.record", "tensorflow.python.eager.backprop_util",
           "tensorflow.python.ops.gradients_util", "tensorflow.python.ops.math_grad",
