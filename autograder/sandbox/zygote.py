@@ -29,6 +29,7 @@ def _preload() -> None:
     catalog.all_exercises()  # import every spec now, so children need not read the source tree
     try:  # the gradient doctor explains failed gradient checks in the feedback; grading works without it
         from autograder import doctor, learner  # noqa: F401
+        import autograder.doctor.exercise  # noqa: F401
     except Exception:  # noqa: BLE001
         pass
     child.BEFORE = tamper.snapshot()  # once here, inherited by every child (see tamper.py)
