@@ -123,6 +123,10 @@ class GradingPlugin:
                 # How the notebooks were isolated (e.g. namespaces unavailable: audit hook only), for the record.
                 (self.out / "sandbox.txt").write_text("".join(f"{line}\n" for line in sorted(self.grader.isolation)))
             self.report_written = True
+            if session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+                # Nothing to grade (an empty folder, or a shard no student falls into) is a complete, empty
+                # report, not a failure: a sharded CI run must not fail because one shard was empty.
+                session.exitstatus = pytest.ExitCode.OK
         finally:
             if self.sandbox is not None:
                 self.sandbox.close()
