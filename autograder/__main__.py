@@ -9,8 +9,15 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def _limits(args) -> dict:
-    return {k: v for k, v in {"wall_seconds": args.wall_seconds, "mem_mb": args.mem_mb}.items() if v is not None}
+def _limits(args) -> dict | None:
+    """The sandbox limits from the flags, or None (after saying why) when one is not positive."""
+    from .grading.flags import limits_from_args
+    limits = limits_from_args(args)
+    bad = [k for k, v in limits.items() if v <= 0]
+    if bad:
+        print(f"error: limits must be positive: {', '.join(bad)}", file=sys.stderr)
+        return None
+    return limits
 
 
 def _hidden_paths(*extra: Path) -> list[Path]:
@@ -37,7 +44,10 @@ def cmd_grade(args) -> int:
             print(f"error: --shard takes I/N with 1 <= I <= N, got {args.shard!r}", file=sys.stderr)
             return 2
         shard = (i, n)
-    plugin = GradingPlugin(subs, out, args.seed, shard, _limits(args), args.parallel,
+    limits = _limits(args)
+    if limits is None:
+        return 2
+    plugin = GradingPlugin(subs, out, args.seed, shard, limits, args.parallel,
                            _hidden_paths(subs, out), progress=not args.no_progress)
     out.mkdir(parents=True, exist_ok=True)
     ini = Path(__file__).parent / "grading" / "pytest-grader.ini"
@@ -166,6 +176,7 @@ def cmd_doctor(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .grading.flags import add_limit_flags
     from .grading.outcome import GRADER_SEED
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,8 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--seed", type=int, default=GRADER_SEED, help="seed of the hidden inputs (same seed, same grades)")
     g.add_argument("--shard", help="grade only slice I of N (e.g. 2/4); combine with `merge`")
     g.add_argument("--parallel", type=int, help="notebooks run at once (default: number of cores)")
-    g.add_argument("--wall-seconds", type=float, help="time limit per submission notebook")
-    g.add_argument("--mem-mb", type=int, help="memory limit per submission notebook, on top of TensorFlow")
+    add_limit_flags(g)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.set_defaults(func=cmd_grade)
 

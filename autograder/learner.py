@@ -106,3 +106,14 @@ def doctor_summary(ex: catalog.Exercise, fn, seed: int) -> str | None:
         return (report.summary() or None) if report is not None else None
     except Exception:  # noqa: BLE001 - a diagnosis is a bonus; the check result stands without it
         return None
+
+
+def check(exercise_id: str, namespace: dict | None = None) -> None:
+    """Check an exercise in the calling notebook and print feedback (use ``evaluate`` for a result object)."""
+    if namespace is None:
+        namespace = inspect.currentframe().f_back.f_globals
+    result = evaluate(exercise_id, namespace)
+    if not result.passed:
+        hint, i, n = next_hint(exercise_id)
+        result.hint, result.hint_stage = hint, (i, n)
+    print(result)
