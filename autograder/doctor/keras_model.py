@@ -32,15 +32,21 @@ def make_loss_fn(model, batch, loss, training: bool = True):
     return loss_fn
 
 
+def _tracked_ids(model) -> set[int]:
+    """ids of every variable Keras tracks, and of the TensorFlow variable inside each (what a tape reports)."""
+    ids = set()
+    for v in model.variables:
+        ids.add(id(v))
+        inner = getattr(v, "value", None)
+        if inner is not None:
+            ids.add(id(inner))
+    return ids
+
+
 def untracked_variables(model) -> list:
     """Raw ``tf.Variable``s reachable from the model's attributes that Keras does not track."""
     import tensorflow as tf
-    tracked = set()
-    for v in model.variables:
-        tracked.add(id(v))
-        inner = getattr(v, "value", None)
-        if inner is not None:
-            tracked.add(id(inner))
+    tracked = _tracked_ids(model)
     found, seen = [], set()
 
     def visit(obj, depth):
@@ -70,12 +76,7 @@ def read_but_untracked(model, loss_fn) -> list:
     """Trainable variables the forward pass reads that ``model.trainable_variables`` does not list (for example
     the weights of a layer created inside ``call()``)."""
     import tensorflow as tf
-    tracked = set()
-    for v in model.variables:
-        tracked.add(id(v))
-        inner = getattr(v, "value", None)
-        if inner is not None:
-            tracked.add(id(inner))
+    tracked = _tracked_ids(model)
     try:
         with tf.GradientTape() as tape:
             loss_fn()
