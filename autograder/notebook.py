@@ -20,26 +20,43 @@ class NotebookError(Exception):
     """A notebook that cannot be graded; the message is shown to the learner as the reason."""
 
 
+MAX_NOTEBOOK_BYTES = 50 << 20   # outputs included; a grader parses submissions in its own process
+_MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF document",
+          b"PK\x03\x04": "a zip archive", b"GIF8": "a GIF image"}
+
+
 def read(path: str | Path) -> nbformat.NotebookNode:
+    """A format-4 notebook, or a NotebookError whose message tells the learner what is wrong with the file."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise NotebookError(f"{path.name} is {size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK_BYTES / 2**20:.0f} MB "
+                                "a notebook may have: clear its outputs (Kernel > Restart & Clear Output) and save it again")
         raw = path.read_bytes()
     except OSError as exc:
         raise NotebookError(f"cannot read {path.name}: {exc.strerror}") from None
     if not raw.strip():
         raise NotebookError(f"{path.name} is empty (0 bytes of notebook): was it saved before uploading?")
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic):
+            raise NotebookError(f"{path.name} is {what}, not a Jupyter notebook: upload the .ipynb file itself")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise NotebookError(f"{path.name} is not a text file, so not a notebook") from None
     except json.JSONDecodeError as exc:
         raise NotebookError(f"{path.name} is not valid notebook JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise NotebookError(f"{path.name} could not be read as a notebook (RecursionError)") from None
+    if isinstance(data, dict) and ("worksheets" in data or data.get("nbformat") not in (None, 4)):
+        raise NotebookError(f"{path.name} uses notebook format {data.get('nbformat')!r}; only format 4 is supported "
+                            "(open it in a current Jupyter and save it again)")
     if not isinstance(data, dict) or "cells" not in data:
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (it has no 'cells')")
-    major = data.get("nbformat")
-    if major != 4:
-        raise NotebookError(f"{path.name} uses notebook format {major!r}; only format 4 is supported "
-                            "(re-save it with a current Jupyter)")
+    if data.get("nbformat") != 4:
+        raise NotebookError(f"{path.name} does not say which notebook format it uses; only format 4 is supported "
+                            "(open it in a current Jupyter and save it again)")
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=nbformat.NO_CONVERT)  # also joins list sources
         nbformat.validate(nb)
