@@ -1,4 +1,6 @@
 """out-of-tape-1: a scale-free loss standardises its predictions with NumPy statistics."""
+from ._cases import regression_batches
+
 ID = "out-of-tape-1"
 TITLE = "NumPy statistics inside a loss"
 CHAPTER = "out-of-tape"
@@ -19,15 +21,7 @@ WHY = ("NumPy computed the mean and standard deviation outside the tape, so the 
 
 
 def cases(rng):
-    out = []
-    for _ in range(3):
-        n, d = int(rng.integers(5, 12)), int(rng.integers(2, 5))
-        out.append({
-            "w": rng.normal(size=(d, 1)).astype("float32"),
-            "x": rng.normal(size=(n, d)).astype("float32"),
-            "y": rng.normal(size=(n, 1)).astype("float32"),
-        })
-    return out
+    return regression_batches(rng, n_range=(5, 12), d_range=(2, 5))
 
 
 def reference(w, x, y):

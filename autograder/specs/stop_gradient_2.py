@@ -1,4 +1,6 @@
 """stop-gradient-2: weights quantised in the forward pass need a straight-through estimator."""
+from ._cases import regression_batches
+
 ID = "stop-gradient-2"
 TITLE = "Quantised weights: add a straight-through estimator"
 CHAPTER = "stop-gradient"
@@ -22,15 +24,7 @@ STEP = 0.25
 
 
 def cases(rng):
-    out = []
-    for _ in range(3):
-        n, d = int(rng.integers(4, 10)), int(rng.integers(2, 6))
-        out.append({
-            "w": rng.normal(size=(d, 1)).astype("float32"),
-            "x": rng.normal(size=(n, d)).astype("float32"),
-            "y": rng.normal(size=(n, 1)).astype("float32"),
-        })
-    return out
+    return regression_batches(rng, n_range=(4, 10), d_range=(2, 6))
 
 
 def reference(w, x, y):
