@@ -2,6 +2,8 @@
 variable's gradient as ok, none, zero or nan."""
 from __future__ import annotations
 
+import contextlib
+import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +18,42 @@ class EagerResult:
     gradient_error: BaseException | None = None   # tape.gradient raised (LookupError: no gradient)
     own_grads: list | None = None       # a training step returned (loss, gradients): its own tape's answer
     outer_statuses: list | None = None  # ... and what a tape around the whole step sees
+    conversions: list = field(default_factory=list)  # (what, file:line): a taped tensor turned into Python/NumPy
+
+
+_CONVERSIONS = ("__float__", "__int__", "__index__", "numpy", "__array__", "tolist")
+
+
+@contextlib.contextmanager
+def recording_conversions(found: list):
+    """Record where the learner's code turns a tensor that a tape is following (it depends on a watched variable)
+    into a Python number or a NumPy array: float(t), int(t), t.numpy(), np.asarray(t). The tape cannot follow the
+    result, so a tensor rebuilt from it is a constant."""
+    from tensorflow.python.eager import record
+    from tensorflow.python.framework import ops
+    from .source import user_location
+    cls = ops._EagerTensorBase
+    saved = {name: cls.__dict__[name] for name in _CONVERSIONS if name in cls.__dict__}
+
+    def wrap(name, original):
+        def converted(self, *args, **kwargs):
+            try:
+                if len(found) < 20 and record.should_record_backprop([self]):
+                    loc = user_location(traceback.extract_stack()[:-1])
+                    if loc:
+                        found.append((name.strip("_") + "()", loc))
+            except Exception:
+                pass
+            return original(self, *args, **kwargs)
+        return converted
+
+    for name, original in saved.items():
+        setattr(cls, name, wrap(name, original))
+    try:
+        yield found
+    finally:
+        for name, original in saved.items():
+            setattr(cls, name, original)
 
 
 def split_step(y, n: int):
@@ -54,9 +92,16 @@ def watchable(v) -> bool:
 def run(loss_fn, variables) -> EagerResult:
     import tensorflow as tf
     res = EagerResult()
+    # Plain tensors are watched by a second, outer tape only: a training step that watched them too late
+    # ("watched, but the value was computed after the block closed") is told apart from one that never did.
+    tensors = [v for v in variables if tf.is_tensor(v) and not hasattr(v, "handle")]
     try:
-        with tf.GradientTape() as tape:
-            res.loss = loss_fn()
+        with (tf.GradientTape() if tensors else contextlib.nullcontext()) as watcher, \
+                recording_conversions(res.conversions):
+            if tensors:
+                watcher.watch(tensors)
+            with tf.GradientTape() as tape:
+                res.loss = loss_fn()
     except Exception as exc:  # the learner's code failing is a diagnosis, not a crash
         res.call_error = exc
         return res
@@ -77,6 +122,14 @@ def run(loss_fn, variables) -> EagerResult:
     res.grads = [next(it) if watchable(v) else None for v in variables]
     res.statuses = [status_of(g) for g in res.grads]
     if res.own_grads is not None:
+        if tensors:
+            try:
+                seen = watcher.gradient(res.loss, tensors)
+                by_id = {id(t): g for t, g in zip(tensors, seen)}
+                res.statuses = [status_of(by_id[id(v)]) if id(v) in by_id else s
+                                for v, s in zip(variables, res.statuses)]
+            except Exception:
+                pass
         res.outer_statuses = res.statuses
         res.grads = res.own_grads
         res.statuses = [status_of(g) for g in res.own_grads]

@@ -47,6 +47,16 @@ def classify_cut(name: str, op, status: str = "none") -> Finding:
     return _finding(name, "non_differentiable_op", op, why, status)
 
 
+def dataset_cut(name, trace, vpath, status="none"):
+    """The tf.data op nearest the variable on its path to the loss, as a finding (or None)."""
+    for op in paths.topological(vpath.descendants, trace.graph):
+        if op_kinds.is_dataset_op(op.type) and (op in vpath.ops or trace.output.op not in vpath.descendants):
+            return _finding(name, "data_pipeline", op, f"the variable is captured by a tf.data function ({op.type}): "
+                            "dataset ops are not differentiable, so the values the pipeline returns carry no "
+                            "gradient", status)
+    return None
+
+
 def find_cut(trace, vpath):
     """The op nearest the loss whose on-path float input has no gradient while what it feeds does."""
     ordered = paths.topological(vpath.ops, trace.graph)
@@ -76,6 +86,9 @@ def lookup_op_type(exc: BaseException) -> str | None:
 
 def explain_none(name: str, trace, vpath) -> Finding:
     """A variable the trace saw, whose gradient is None."""
+    data = dataset_cut(name, trace, vpath)
+    if data is not None:
+        return data
     if trace.output.op not in vpath.descendants:
         # No data path at all: an assignment or a NumPy detour may have swallowed it, else it is outside.
         for op in paths.topological(vpath.descendants, trace.graph):

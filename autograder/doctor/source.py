@@ -66,6 +66,26 @@ def exception_location(exc: BaseException) -> str | None:
     return None
 
 
+def assignment_line(filename: str, name: str) -> str | None:
+    """``file:line`` of the last top-level ``name = ...`` in a source file (a notebook cell included)."""
+    import ast
+    import linecache
+    text = "".join(linecache.getlines(filename))
+    if not text:
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    line = None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and any(
+                isinstance(t, ast.Name) and t.id == name for t in targets):
+            line = node.lineno
+    return f"{_short(filename)}:{line}" if line else None
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     lines = [l.strip() for l in text.splitlines() if l.strip()]
