@@ -63,7 +63,8 @@ def _left_tf_error(exc) -> bool:
         or ("numpy" in text and "SymbolicTensor" in text))
 
 
-def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0) -> Report:
+def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0,
+              may_skip_trace: bool = False) -> Report:
     """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them."""
     import tensorflow as tf
     variables = list(variables)
@@ -96,7 +97,7 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         if s == "none":
             findings[i] = _not_watched(n, v)
         late = (findings[i] is not None and findings[i].cause == "not_watched" and tf.is_tensor(v)
-                and eager.outer_statuses and eager.outer_statuses[i] != "none")
+                and id(v) in eager.watched and eager.outer_statuses and eager.outer_statuses[i] != "none")
         if late:  # a step that called tape.watch, then computed the loss after its `with` block closed
             findings[i] = Finding(n, "none", "outside_tape", detail=(
                 "your step's tape returned None, yet a tape watching this tensor around the whole call sees the "
@@ -116,6 +117,12 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
     need = [s != "ok" and findings[i] is None for i, s in enumerate(statuses)]
     want_values = any(s in ("zero", "nan") for s in statuses)
 
+    if may_skip_trace and all(s == "ok" for s in statuses) and not _worth_tracing(eager):
+        # A Keras model whose gradients are all ok, and whose run used nothing that can make an ok-looking
+        # gradient wrong or partly zero: no trace (the cost that matters on a big, healthy model). Plain loss
+        # functions are always traced: NumPy on a tensor (np.mean(t)) leaves no trace in the eager run.
+        report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
+        return report
     tr = graph_trace.trace(loss_fn, variables,
                            lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
                                              want_values, PARTIAL_CANDIDATES))
@@ -179,9 +186,35 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
     for f in report.findings:
         if f.status == "ok" and f.cause:
             f.status = "wrong" if f.cause == "wrong_custom_gradient" else f.status
+    if tr.graph is not None and not report.ok:
+        from .picture import chains
+        try:
+            report.paths = chains(report.findings, tr, variables)
+        except Exception as exc:  # the picture is a bonus: never lose the diagnosis over it
+            report.notes.append(f"no path drawing: {first_line(exc)}")
     if tr is not None and n_locate:
         report._first_use = [_first_use(tr, v) if tr.graph is not None else None for v in variables[-n_locate:]]
     return report
+
+
+def _worth_tracing(eager) -> bool:
+    """Could an ok gradient still be wrong or partly zero? Only near the ops the later checks look at."""
+    types = eager.op_types
+    suspicious = (op_kinds.PY_FUNCS | set(PARTIAL_CANDIDATES)) & types
+    calls = any("PartitionedCall" in t or t.startswith("__inference") for t in types)
+    assigns_read = "read-after-assign" in types
+    not_diff = any(op_kinds.gradient_kind(t) == "not_differentiable" and t not in _HARMLESS for t in types)
+    return bool(eager.learner_ops or eager.custom_gradient or suspicious or calls or assigns_read or not_diff
+                or eager.conversions)
+
+
+# Not differentiable, and never on a float path that matters (shapes, constants, random numbers, comparisons).
+_HARMLESS = {"Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike", "Fill", "RandomUniform",
+             "RandomStandardNormal", "StatelessRandomUniformV2", "StatelessRandomNormalV2",
+             "StatelessRandomGetKeyCounter", "BroadcastGradientArgs", "Greater", "GreaterEqual", "Less",
+             "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin",
+             "Range", "VarIsInitializedOp", "VarHandleOp", "Const", "Floor", "Round", "Ceil", "Sign", "IsFinite",
+             "IsNan", "IsInf", "StatelessRandomUniformFullIntV2", "RandomUniformInt", "OneHot"}
 
 
 def _first_use(tr, v) -> str | None:
@@ -421,20 +454,17 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
     callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
     """
     try:
-        untracked, in_call_ids, saved, where, created = [], set(), [], {}, {}
+        untracked, in_call_ids, saved, where, created, model = [], set(), [], {}, {}, None
         if keras_model.is_keras_layer(loss_fn):
             model = loss_fn
             saved = keras_model.snapshot_state(model)
             fn = keras_model.make_loss_fn(model, batch, loss, training)
+            read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
             if variables is None:
-                try:
-                    fn()  # build the model so its variables exist
-                except Exception:
-                    pass
                 variables = list(model.trainable_variables)
             untracked = keras_model.untracked_variables(model, where)
             seen = {id(u) for u in untracked}
-            in_call = [u for u in keras_model.read_but_untracked(model, fn, created) if id(u) not in seen]
+            in_call = [u for u in read if id(u) not in seen]
             untracked += in_call
             in_call_ids = {id(u) for u in in_call}
             loss_fn = fn
@@ -450,7 +480,8 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
             named = False
         all_vars = [v for _, v in items] + untracked
         try:
-            report = _diagnose(loss_fn, all_vars, check_custom_gradients, n_locate=len(untracked))
+            report = _diagnose(loss_fn, all_vars, check_custom_gradients, n_locate=len(untracked),
+                               may_skip_trace=model is not None)
         finally:
             keras_model.restore_state(saved)
         if named:

@@ -19,6 +19,68 @@ class EagerResult:
     own_grads: list | None = None       # a training step returned (loss, gradients): its own tape's answer
     outer_statuses: list | None = None  # ... and what a tape around the whole step sees
     conversions: list = field(default_factory=list)  # (what, file:line): a taped tensor turned into Python/NumPy
+    op_types: set = field(default_factory=set)   # op types the run executed (or built into a tf.function)
+    learner_ops: set = field(default_factory=set)  # ... of those, the ones only interesting from the learner's code
+    custom_gradient: bool = False                # a tf.custom_gradient function ran
+    watched: set = field(default_factory=set)    # ids of the tensors the learner's own tapes were told to watch
+
+
+# Op types whose presence makes a healthy-looking gradient worth a closer look in the traced graph: the
+# learner's stop_gradient, assignments read back, Python functions, not-differentiable ops, clipping and
+# saturating activations (partial saturation), and calls of compiled functions whose contents the eager run
+# cannot see.
+_WATCH_FROM_LEARNER = {"StopGradient"}
+
+
+@contextlib.contextmanager
+def recording_ops(res: "EagerResult"):
+    """Record which op types the loss runs, cheaply, so that a healthy loss can skip the graph trace."""
+    from tensorflow.python.framework import op_callbacks
+    from tensorflow.python.ops import custom_gradient as cg
+    from .source import called_from_learner
+
+    assigned: set = set()
+
+    def callback(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+        t = op_type.decode() if isinstance(op_type, bytes) else str(op_type)
+        if t in _WATCH_FROM_LEARNER:
+            if called_from_learner(traceback.extract_stack()[:-1]):
+                res.learner_ops.add(t)
+        elif t.startswith("Assign") and inputs:
+            assigned.add(id(inputs[0]))
+        elif t == "ReadVariableOp" and inputs and id(inputs[0]) in assigned:
+            res.op_types.add("read-after-assign")   # a value stored with assign and read back (RNN state)
+        else:
+            res.op_types.add(t)
+        return None
+
+    saved = cg._eager_mode_decorator, cg._graph_mode_decorator
+
+    def eager(f, args, kwargs):
+        res.custom_gradient = True
+        return saved[0](f, args, kwargs)
+
+    def graph(f, args, kwargs):
+        res.custom_gradient = True
+        return saved[1](f, args, kwargs)
+
+    import tensorflow as tf
+    tape_watch = tf.GradientTape.watch
+
+    def watch(self, tensor):
+        if self is not getattr(res, "_watcher", None):
+            res.watched.update(id(t) for t in tf.nest.flatten(tensor))
+        return tape_watch(self, tensor)
+
+    cg._eager_mode_decorator, cg._graph_mode_decorator = eager, graph
+    tf.GradientTape.watch = watch
+    op_callbacks.add_op_callback(callback)
+    try:
+        yield res
+    finally:
+        op_callbacks.remove_op_callback(callback)
+        cg._eager_mode_decorator, cg._graph_mode_decorator = saved
+        tf.GradientTape.watch = tape_watch
 
 
 _CONVERSIONS = ("__float__", "__int__", "__index__", "numpy", "__array__", "tolist")
@@ -97,8 +159,9 @@ def run(loss_fn, variables) -> EagerResult:
     tensors = [v for v in variables if tf.is_tensor(v) and not hasattr(v, "handle")]
     try:
         with (tf.GradientTape() if tensors else contextlib.nullcontext()) as watcher, \
-                recording_conversions(res.conversions):
+                recording_conversions(res.conversions), recording_ops(res):
             if tensors:
+                res._watcher = watcher
                 watcher.watch(tensors)
             with tf.GradientTape() as tape:
                 res.loss = loss_fn()

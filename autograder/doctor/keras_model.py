@@ -103,7 +103,6 @@ def read_but_untracked(model, loss_fn, created_at: dict | None = None) -> list:
     import traceback
     import tensorflow as tf
     from .source import user_location
-    tracked = _tracked_ids(model)
 
     def record(next_creator, **kwargs):
         v = next_creator(**kwargs)
@@ -116,6 +115,7 @@ def read_but_untracked(model, loss_fn, created_at: dict | None = None) -> list:
             loss_fn()
     except Exception:
         return []
+    tracked = _tracked_ids(model)   # after the call: it may have built the model
     return [v for v in tape.watched_variables() if id(v) not in tracked and getattr(v, "trainable", True)]
 
 

@@ -43,6 +43,16 @@ def user_location(frames) -> str | None:
     return None
 
 
+def called_from_learner(frames) -> bool:
+    """Is the innermost frame outside TensorFlow the learner's own code (not Keras, not the doctor)?"""
+    for fr in reversed(list(frames or ())):
+        filename = getattr(fr, "filename", "")
+        if f"{os.sep}tensorflow{os.sep}" in filename or "<frozen " in filename or filename.startswith(_STDLIB):
+            continue
+        return is_user_frame(filename)
+    return False
+
+
 def op_location(op) -> str | None:
     """Where the learner's code created a graph op (from ``op.traceback``)."""
     try:

@@ -1,0 +1,114 @@
+"""Does the gradient doctor's cost scale? MobileNetV2 (weights=None, 96x96, ~160 variables) and a transformer
+block, each healthy and broken (one bad cast), timed next to one plain eager forward+backward pass of the same
+model in the same run. Goals: healthy <= 1.5 x step + 0.5 s; broken <= 4 x step + 2 s.
+
+Run: .venv/bin/python benchmarks/doctor_scale_bench.py [--repeat N] [--only mobilenet|transformer]
+Prints the figures (and the machine's load: the ratios are what to compare); exits 1 if a goal is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import autograder  # noqa: E402
+
+tf = autograder.quiet_start()
+import keras  # noqa: E402
+
+
+class BadCast(keras.layers.Layer):
+    """The bug: features rounded through an integer cast (a 'quantisation' that cuts every gradient upstream)."""
+
+    def call(self, t):
+        return tf.cast(tf.cast(t * 10.0, tf.int32), t.dtype) / 10.0
+
+
+def mobilenet(broken: bool):
+    keras.utils.set_random_seed(0)
+    backbone = keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(96, 96, 3),
+                                              pooling="avg")
+    inputs = keras.Input((96, 96, 3))
+    h = backbone(inputs)
+    if broken:
+        h = BadCast()(h)
+    model = keras.Model(inputs, keras.layers.Dense(10)(h))
+    x = tf.random.stateless_uniform((8, 96, 96, 3), seed=(1, 2))
+    y = tf.random.stateless_uniform((8,), seed=(3, 4), maxval=10, dtype=tf.int32)
+    return model, x, y
+
+
+def transformer(broken: bool):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((32, 64))
+    attn = keras.layers.MultiHeadAttention(num_heads=4, key_dim=16)(inputs, inputs)
+    if broken:
+        attn = BadCast()(attn)
+    h = keras.layers.LayerNormalization()(inputs + attn)
+    ff = keras.layers.Dense(64)(keras.layers.Dense(256, activation="gelu")(h))
+    h = keras.layers.LayerNormalization()(h + ff)
+    model = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.GlobalAveragePooling1D()(h)))
+    x = tf.random.stateless_normal((8, 32, 64), seed=(1, 2))
+    y = tf.random.stateless_uniform((8,), seed=(3, 4), maxval=10, dtype=tf.int32)
+    return model, x, y
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """(first call, median of the next ``repeat`` calls), in seconds."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    rest = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        rest.append(time.perf_counter() - t0)
+    return first, statistics.median(rest)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("mobilenet", "transformer"))
+    args = parser.parse_args(argv)
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}; load average {os.getloadavg()[0]:.2f} "
+          f"on {os.cpu_count()} CPUs; median of {args.repeat} after a first call")
+    print(f"{'model':22} {'vars':>4} {'step':>8} {'doctor':>8} {'ratio':>6} {'goal':>8}  result / causes")
+    ok = True
+    builders = {"mobilenet": mobilenet, "transformer": transformer}
+    for name, build in builders.items():
+        if args.only and name != args.only:
+            continue
+        for broken in (False, True):
+            model, x, y = build(broken)
+
+            def step():
+                with tf.GradientTape() as tape:
+                    value = loss(y, model(x, training=True))
+                return tape.gradient(value, model.trainable_variables)
+
+            def doctor():
+                return autograder.diagnose(model, batch=(x, y), loss=loss)
+
+            _, s_med = timed(step, args.repeat)
+            d_first, d_med = timed(doctor, args.repeat)
+            report = doctor()
+            goal = (4 * s_med + 2.0) if broken else (1.5 * s_med + 0.5)
+            met = d_med <= goal
+            ok &= met
+            label = f"{name} {'broken' if broken else 'healthy'}"
+            print(f"{label:22} {len(model.trainable_variables):4d} {s_med:7.3f}s {d_med:7.3f}s {d_med / s_med:5.1f}x "
+                  f"{goal:7.2f}s  {'met' if met else 'MISSED'} (first call {d_first:.2f}s); "
+                  f"causes: {sorted(report.causes) or 'none'}", flush=True)
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
