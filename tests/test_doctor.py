@@ -759,3 +759,105 @@ def test_exercise_solution_is_ok(ex):
         pytest.skip(f"{ex.id}: no solution notebook yet")
     report = _diagnose_exercise(ex, catalog.SOLUTIONS_DIR)
     assert report.ok, f"{ex.id}: the solution should be all ok\n{report}"
+
+
+# --- during training ------------------------------------------------------------------------------------------
+
+def _fit_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    return x, (x.sum(1, keepdims=True) > 0).astype("float32")
+
+
+def _small_model(middle=None):
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((4,)), keras.layers.Dense(8, activation="relu")] + ([middle] if middle else [])
+    model = keras.Sequential(layers + [keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_gradient_watch_diagnoses_the_first_bad_fit_step_and_can_stop():
+    keras = pytest.importorskip("keras")
+    from autograder.doctor import GradientWatch
+
+    class Quantise(keras.layers.Layer):
+        def call(self, t):
+            return tf.cast(tf.round(t * 4.0), t.dtype) / 4.0
+
+    x, y = _fit_data()
+    model, printed = _small_model(Quantise()), []
+    watch = GradientWatch(stop=True, print_fn=printed.append)
+    history = model.fit(x, y, batch_size=8, epochs=3, callbacks=[watch], verbose=0)
+    assert watch.step == 1 and len(history.history["loss"]) == 1       # stopped in the first epoch
+    assert watch.report is not None and watch.report.causes == {"non_differentiable_op"}, watch.report
+    assert [f.op_type for f in watch.report if not f.ok] == ["Round", "Round"]
+    assert len(printed) == 1 and "None" in printed[0]
+    assert "apply_gradients" not in vars(model.optimizer)                # unwrapped after fit
+
+
+def test_gradient_watch_sees_nan_gradients_inside_the_compiled_step():
+    keras = pytest.importorskip("keras")
+    from autograder.doctor import GradientWatch
+
+    class RootOfRelu(keras.layers.Layer):   # finite output, NaN gradient: sqrt'(0) = inf times relu'(x<0) = 0
+        def call(self, t):
+            return tf.sqrt(tf.nn.relu(t))
+
+    x, y = _fit_data()
+    model = _small_model(RootOfRelu())
+    watch = GradientWatch(print_fn=lambda *_: None)
+    history = model.fit(x, y, batch_size=8, epochs=2, callbacks=[watch], verbose=0)
+    assert len(history.history["loss"]) == 2                            # stop=False: training went on
+    assert watch.step == 1 and "inf/NaN" in watch.summary, watch.summary
+    assert watch.report is not None and "nan_backward" in watch.report.causes, watch.report
+
+
+def test_gradient_watch_is_silent_on_a_healthy_fit():
+    from autograder.doctor import GradientWatch
+    x, y = _fit_data()
+    model = _small_model()
+    watch = GradientWatch(print_fn=pytest.fail)
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[watch], verbose=0)
+    assert watch.report is None and watch._flags is not None and not np.any(watch._flags.numpy())
+
+
+def test_gradient_guard_in_a_custom_loop():
+    from autograder.doctor import GradientGuard, GradientProblem
+    v = tf.Variable([1.0, 2.0], name="v")
+    guard = GradientGuard(stop=True, print_fn=lambda *_: None)
+    for step in range(3):
+        scale = 1.0 if step < 2 else 0.0          # the third step multiplies the loss by an exact zero
+        loss_fn = lambda: scale * tf.reduce_sum(v ** 2)  # noqa: E731
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, [v])
+        if step < 2:
+            assert guard.check(grads, [v], loss_fn) is None
+        else:
+            with pytest.raises(GradientProblem) as info:
+                guard.check(grads, [v], loss_fn)
+    assert guard.step == 3 and info.value.report[0].status == "zero"
+
+
+# --- the picture ----------------------------------------------------------------------------------------------
+
+def test_cli_graph_draws_the_path_with_the_cut(tmp_path, capsys):
+    path = tmp_path / "cut.py"
+    path.write_text(PRELUDE + "def loss_fn():\n    return tf.reduce_sum(tf.cast(tf.cast(x @ w, tf.int32), "
+                    "tf.float32))\nvariables = [w]\n")
+    out = tmp_path / "out.svg"
+    assert main([str(path), "--graph", str(out)]) == 1
+    svg = out.read_text()
+    assert "Cast to int32" in svg and "cut (non_differentiable_op)" in svg and f"{path.name}:9" in svg
+    assert str(out) in capsys.readouterr().out
+
+
+def test_picture_marks_the_nan_origin_off_the_variables_path(tmp_path):
+    ex = next(e for e in EXAMPLES if e.id == "fully-masked-attention-row")
+    _, kwargs = _run(tmp_path, "masked", ex.broken)
+    report = diagnose(**kwargs)
+    out = report.draw(str(tmp_path / "nan.svg"))
+    svg = open(out).read()
+    assert "Softmax" in svg and "NaN origin" in svg

@@ -38,6 +38,8 @@ def user_location(frames) -> str | None:
     for fr in reversed(list(frames or ())):
         filename = getattr(fr, "filename", None) or (fr[0] if isinstance(fr, tuple) else None)
         lineno = getattr(fr, "lineno", None) or (fr[1] if isinstance(fr, tuple) else None)
+        if filename and filename.startswith(_PACKAGE):
+            return None   # reached the doctor (or the course) calling the loss: what is further out is its caller
         if filename and is_user_frame(filename):
             return f"{_short(filename)}:{lineno}"
     return None

@@ -97,6 +97,7 @@ class GradientWatch(_keras().callbacks.Callback):
         self.stop, self.print_fn = stop, print_fn
         self.report = self.step = self.summary = None
         self._batch = None
+        self._before, self._weights = [], []
         self._flags = None
         self._names = []
         self._seen = 0
@@ -110,9 +111,11 @@ class GradientWatch(_keras().callbacks.Callback):
         original_apply, original_step = opt.apply_gradients, model.train_step
         current = {}
 
-        def keep(*flat):  # runs on the host, only on the first bad step
+        def keep(n_data, *flat):  # runs on the host, only on the first bad step
             if self._batch is None:
-                self._batch = [np.asarray(t) for t in flat]
+                n = int(n_data)
+                self._batch = [np.asarray(t) for t in flat[:n]]
+                self._before = [np.asarray(t) for t in flat[n:]]   # the weights before this step's update
             return np.int32(0)
 
         def apply_gradients(grads_and_vars, *args, **kwargs):
@@ -125,7 +128,14 @@ class GradientWatch(_keras().callbacks.Callback):
             codes = _codes(grads, check_finite)
             fresh = tf.logical_and(tf.reduce_all(self._flags == OK), tf.reduce_any(codes != OK))
             flat = [t for t in tf.nest.flatten(current.get("data")) if tf.is_tensor(t)]
-            stored = tf.cond(fresh, lambda: tf.py_function(keep, flat, tf.int32), lambda: tf.constant(0))
+            weights = list(model.trainable_variables)
+            self._weights = weights
+
+            def store():
+                return tf.py_function(keep, [tf.constant(len(flat))] + flat + [tf.identity(w) for w in weights],
+                                      tf.int32)
+
+            stored = tf.cond(fresh, store, lambda: tf.constant(0))
             with tf.control_dependencies([stored]):
                 self._flags.assign(tf.where(fresh, codes, self._flags))
             return original_apply(pairs, *args, **kwargs)
@@ -175,7 +185,14 @@ class GradientWatch(_keras().callbacks.Callback):
         batch = tf.nest.map_structure(lambda t: next(it) if tf.is_tensor(t) else t, data)
         batch = tuple(batch) if isinstance(batch, (tuple, list)) else (batch,)
         loss = getattr(self.model, "loss", None)
-        return diagnose(self.model, batch=batch, loss=loss)
+        after = [w.numpy() for w in self._weights]
+        try:   # diagnose the step that went wrong, with the weights it saw (the optimizer has updated them since)
+            for w, value in zip(self._weights, self._before):
+                w.assign(value)
+            return diagnose(self.model, batch=batch, loss=loss)
+        finally:
+            for w, value in zip(self._weights, after):
+                w.assign(value)
 
 
 __all__ = ["GradientWatch", "GradientGuard", "GradientProblem"]
