@@ -89,12 +89,18 @@ class GradientWatch(_keras().callbacks.Callback):
     all zero for some variable, or inf/NaN, diagnose that step's batch once and print the report
     (``stop=True`` also stops training). After fit: ``.report`` (or None), ``.step`` (the global step), ``.summary``.
 
+    The check runs inside the compiled step and records the first bad step (its batch and the weights before the
+    update); the callback reads that record every ``check_every`` steps and at the end of each epoch, so healthy
+    steps never wait for it. The report is always about the first bad step; ``stop=True`` stops training at the
+    next read (at most ``check_every`` - 1 steps later; ``check_every=1`` stops at once, a little slower).
+
     With a ``LossScaleOptimizer`` (mixed precision) inf/NaN gradients are expected on the steps it skips, so only
     None and zero gradients are watched."""
 
-    def __init__(self, stop: bool = False, print_fn=print):
+    def __init__(self, stop: bool = False, print_fn=print, check_every: int = 20):
         super().__init__()
-        self.stop, self.print_fn = stop, print_fn
+        self.stop, self.print_fn, self.check_every = stop, print_fn, max(1, int(check_every))
+        self._step_var = None
         self.report = self.step = self.summary = None
         self._batch = None
         self._before, self._weights = [], []
@@ -125,6 +131,7 @@ class GradientWatch(_keras().callbacks.Callback):
             if self._flags is None or self._flags.shape[0] != len(pairs):
                 with tf.init_scope():
                     self._flags = tf.Variable(tf.zeros([len(pairs)], tf.int32), trainable=False)
+                    self._step_var = tf.Variable([0, 0], trainable=False)   # steps so far, first bad step
             codes = _codes(grads, check_finite)
             fresh = tf.logical_and(tf.reduce_all(self._flags == OK), tf.reduce_any(codes != OK))
             flat = [t for t in tf.nest.flatten(current.get("data")) if tf.is_tensor(t)]
@@ -138,6 +145,8 @@ class GradientWatch(_keras().callbacks.Callback):
             stored = tf.cond(fresh, store, lambda: tf.constant(0))
             with tf.control_dependencies([stored]):
                 self._flags.assign(tf.where(fresh, codes, self._flags))
+                count = self._step_var[0] + 1
+                self._step_var.assign(tf.stack([count, tf.where(fresh, count, self._step_var[1])]))
             return original_apply(pairs, *args, **kwargs)
 
         def train_step(data):
@@ -161,12 +170,19 @@ class GradientWatch(_keras().callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen += 1
+        if self._seen % self.check_every == 0:
+            self._read()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._read()
+
+    def _read(self):
         if self.report is not None or self._flags is None:
             return
         codes = self._flags.numpy()
         if not np.any(codes != OK):
             return
-        self.step = self._seen
+        self.step = int(self._step_var.numpy()[1])
         self.summary = _describe(codes, self._names)
         self.report = self._diagnose()
         self.print_fn(f"GradientWatch: training step {self.step}: {self.summary}\n{self.report}")
@@ -174,6 +190,7 @@ class GradientWatch(_keras().callbacks.Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
+        self._read()
         self._unwrap()
 
     def _diagnose(self):
