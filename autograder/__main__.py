@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench} ...``"""
+"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release} ...``"""
 from __future__ import annotations
 
 import argparse
@@ -175,6 +175,11 @@ def cmd_doctor(args) -> int:
     return main([args.script])
 
 
+def cmd_release(args) -> int:
+    from .lms.release import main
+    return main(args.out_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .grading.flags import add_limit_flags
     from .grading.outcome import GRADER_SEED
@@ -217,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="benchmark the grader against running each notebook in a fresh kernel")
     bench_arguments(b)
     b.set_defaults(func=cmd_bench)
+
+    r = sub.add_parser("release", help="write the student release: exercises + a checker, no solutions or references")
+    r.add_argument("out_dir", help="a new or empty folder")
+    r.set_defaults(func=cmd_release)
 
     args = parser.parse_args(argv)
     return args.func(args)
