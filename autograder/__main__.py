@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release} ...``"""
+"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release,gradescope,canvas} ...``"""
 from __future__ import annotations
 
 import argparse
@@ -180,6 +180,11 @@ def cmd_release(args) -> int:
     return main(args.out_dir)
 
 
+def cmd_gradescope(args) -> int:
+    from .lms.gradescope import main
+    return main(args.out_zip, args.notebooks, args.visibility, args.seed)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .grading.flags import add_limit_flags
     from .grading.outcome import GRADER_SEED
@@ -226,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("release", help="write the student release: exercises + a checker, no solutions or references")
     r.add_argument("out_dir", help="a new or empty folder")
     r.set_defaults(func=cmd_release)
+
+    gs = sub.add_parser("gradescope", help="build a Gradescope autograder bundle (setup.sh, run_autograder, course)")
+    gs.add_argument("out_zip")
+    gs.add_argument("--notebooks", nargs="+", help="the assignment's notebooks (default: all)")
+    gs.add_argument("--visibility", default="visible", help="of each test: visible, hidden, after_due_date, "
+                                                            "after_published (default visible)")
+    gs.add_argument("--seed", type=int, help="grading seed (default: a new random one, kept in the bundle)")
+    gs.set_defaults(func=cmd_gradescope)
 
     args = parser.parse_args(argv)
     return args.func(args)
