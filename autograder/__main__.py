@@ -47,6 +47,10 @@ def cmd_grade(args) -> int:
     limits = _limits(args)
     if limits is None:
         return 2
+    if args.canvas_csv and not (args.roster and Path(args.roster).is_file()):
+        print("error: --canvas-csv needs --roster ROSTER.csv, an existing file (the gradebook CSV Canvas exports)",
+              file=sys.stderr)
+        return 2
     plugin = GradingPlugin(subs, out, args.seed, shard, limits, args.parallel,
                            _hidden_paths(subs, out), progress=not args.no_progress)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,6 +71,9 @@ def cmd_grade(args) -> int:
     if plugin.internal_errors:
         print("error: the grader itself failed on:\n  " + "\n  ".join(plugin.internal_errors), file=sys.stderr)
         return 3
+    if args.canvas_csv:
+        from .lms.canvas import main as canvas
+        canvas(str(out), args.roster, args.canvas_csv, "Why is my gradient None? exercises")
     # Only failures of the grader count: failing students are the grader doing its job.
     return 0 if code in (0, 1) else 3
 
@@ -185,6 +192,11 @@ def cmd_gradescope(args) -> int:
     return main(args.out_zip, args.notebooks, args.visibility, args.seed)
 
 
+def cmd_canvas(args) -> int:
+    from .lms.canvas import main
+    return main(args.report_dir, args.roster, args.out, args.assignment)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .grading.flags import add_limit_flags
     from .grading.outcome import GRADER_SEED
@@ -199,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--parallel", type=int, help="notebooks run at once (default: number of cores)")
     add_limit_flags(g)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--canvas-csv", help="also write a Canvas gradebook import CSV (needs --roster)")
+    g.add_argument("--roster", help="the gradebook CSV Canvas exports, for --canvas-csv")
     g.set_defaults(func=cmd_grade)
 
     c = sub.add_parser("check", help="check one notebook; exit 0 only if every exercise in it passes")
@@ -239,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
                                                             "after_published (default visible)")
     gs.add_argument("--seed", type=int, help="grading seed (default: a new random one, kept in the bundle)")
     gs.set_defaults(func=cmd_gradescope)
+
+    cv = sub.add_parser("canvas", help="Canvas gradebook import CSV from a report folder and Canvas's roster export")
+    cv.add_argument("report_dir", help="a folder written by `grade`")
+    cv.add_argument("--roster", required=True, help="the gradebook CSV Canvas exports (Grades > Export)")
+    cv.add_argument("--out", required=True, help="the CSV to import into Canvas")
+    cv.add_argument("--assignment", default="Why is my gradient None? exercises", help="the assignment column")
+    cv.set_defaults(func=cmd_canvas)
 
     args = parser.parse_args(argv)
     return args.func(args)
