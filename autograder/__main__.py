@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release,gradescope,canvas} ...``"""
+"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release,gradescope,canvas,similarity} ...``"""
 from __future__ import annotations
 
 import argparse
@@ -197,6 +197,11 @@ def cmd_canvas(args) -> int:
     return main(args.report_dir, args.roster, args.out, args.assignment)
 
 
+def cmd_similarity(args) -> int:
+    from .lms.similarity import main
+    return main(args.submissions, args.out, args.threshold, args.min_tokens)
+
+
 def main(argv: list[str] | None = None) -> int:
     from .grading.flags import add_limit_flags
     from .grading.outcome import GRADER_SEED
@@ -260,6 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     cv.add_argument("--out", required=True, help="the CSV to import into Canvas")
     cv.add_argument("--assignment", default="Why is my gradient None? exercises", help="the assignment column")
     cv.set_defaults(func=cmd_canvas)
+
+    sm = sub.add_parser("similarity", help="flag near-identical answer cells across a class (similarity.csv/.md)")
+    sm.add_argument("submissions", help="the folder given to `grade`")
+    sm.add_argument("--out", required=True, help="report folder")
+    sm.add_argument("--threshold", type=float, help="flag pairs at this Jaccard similarity or above (default 0.5)")
+    sm.add_argument("--min-tokens", type=int, help="ignore edits with fewer 4-token runs than this (default 10)")
+    sm.set_defaults(func=cmd_similarity)
 
     args = parser.parse_args(argv)
     return args.func(args)
