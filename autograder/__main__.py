@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -84,23 +85,29 @@ def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
     from .grading.outcome import Grader, Outcome
     from .notebook import NotebookError, exercises_in, read
     from .sandbox.pool import Sandbox
+    from .lms.colab import own_releases
     results: dict[Path, list] = {}
-    with Sandbox(hide=_hidden_paths()) as sandbox:
-        grader = Grader(sandbox, seed=seed)
-        pending = {}
-        for path in paths:
-            try:
-                ids = exercises_in(read(path))
-                release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
-                if release is None:
-                    raise NotebookError(f"{path.name} has no answer cells from this course")
-            except (NotebookError, catalog.CatalogError) as exc:
-                results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
-                continue
-            pending[path] = grader.start("you", path, release)
-        for path, p in pending.items():
-            results[path] = p.outcomes()
-    return results
+    releases: dict[Path, str] = {}
+    for path in paths:
+        try:
+            ids = exercises_in(read(path))
+            release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
+            if release is None:
+                raise NotebookError(f"{path.name} has no answer cells from this course")
+            releases[path] = release
+        except (NotebookError, catalog.CatalogError) as exc:
+            results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
+    own = own_releases(releases)   # a pip install has no exercises/: each notebook is its own release
+    try:
+        with Sandbox(hide=_hidden_paths()) as sandbox:
+            grader = Grader(sandbox, seed=seed, **({"releases": own} if own else {}))
+            pending = {path: grader.start("you", path, release) for path, release in releases.items()}
+            for path, p in pending.items():
+                results[path] = p.outcomes()
+    finally:
+        if own:
+            shutil.rmtree(own, ignore_errors=True)
+    return {path: results[path] for path in paths}
 
 
 def cmd_check(args) -> int:
