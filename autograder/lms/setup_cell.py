@@ -45,7 +45,9 @@ RELEASE_TEMPLATE = '''\
 # Set-up: loads the course's checker (the autograder/ folder next to this notebook) and TensorFlow.
 try:
     import autograder
-except ImportError:
+except ModuleNotFoundError as missing:
+    if missing.name != "autograder":
+        raise  # the checker is there but something it needs is not (TensorFlow, NumPy): pip's job
     raise RuntimeError("The course's checker was not found: open this notebook from the folder it came in, "
                        "next to the autograder/ folder (start Jupyter in that folder).") from None
 tf = autograder.quiet_start()
