@@ -126,6 +126,10 @@ def test_next_names_a_place_that_exists(tmp_path, monkeypatch):
     assert where("casts-2.ipynb") == "exercises/casts-2.ipynb"
     monkeypatch.chdir(ROOT / "exercises")
     assert where("casts-2.ipynb") == "casts-2.ipynb"
+    monkeypatch.chdir(ROOT / "solutions")   # nbval runs the solutions from there
+    assert where("casts-2.ipynb") == "../exercises/casts-2.ipynb"
+    monkeypatch.chdir(tmp_path)
+    assert where("casts-2.ipynb") == str(ROOT / "exercises" / "casts-2.ipynb")
     monkeypatch.setattr(catalog, "EXERCISES_DIR", tmp_path / "not-installed")
     monkeypatch.chdir(tmp_path)
     url = where("casts-2.ipynb")

@@ -3,6 +3,7 @@ exercises/ folder next to the package, so the CLI checks a notebook against itse
 that exists."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,11 +12,14 @@ from .. import _release, catalog
 
 
 def where(notebook: str) -> str:
-    """Where a learner finds ``notebook``: exercises/NAME in a clone (run from the repository or exercises/),
-    the file next to them if they have it, otherwise its Colab link at the installed release."""
+    """Where a learner finds ``notebook``, as a path that exists from where they are: relative to the current
+    folder in a clone (exercises/NAME from the repository, NAME from exercises/), the file next to them if they
+    have it, otherwise its Colab link at the installed release (a pip install has no exercises/)."""
     here = Path.cwd()
-    if (catalog.EXERCISES_DIR / notebook).is_file():
-        return notebook if here.resolve() == catalog.EXERCISES_DIR.resolve() else f"exercises/{notebook}"
+    target = catalog.EXERCISES_DIR / notebook
+    if target.is_file():
+        rel = os.path.relpath(target, here)
+        return rel if not rel.startswith(os.pardir + os.sep + os.pardir) else str(target)
     if (here / notebook).is_file():
         return notebook
     repo = _release.REPO_URL.removeprefix("https://github.com/")
