@@ -103,3 +103,18 @@ def test_grade_refuses_canvas_csv_without_roster(tmp_path, capsys):
     (tmp_path / "subs").mkdir()
     assert cli(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "r"), "--canvas-csv", "x.csv"]) == 2
     assert "needs --roster" in capsys.readouterr().err
+
+
+def test_grade_writes_the_canvas_csv(tmp_path, capsys):
+    from .conftest import ROOT
+    subs = tmp_path / "subs" / "jdoe"
+    subs.mkdir(parents=True)
+    (subs / "casts-1.ipynb").write_bytes((ROOT / "solutions" / "casts-1.ipynb").read_bytes())
+    roster = tmp_path / "roster.csv"
+    with open(roster, "w", newline="") as f:
+        csv.writer(f).writerows(ROSTER[:3])
+    out = tmp_path / "import.csv"
+    assert cli(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "report"), "--no-progress",
+                "--canvas-csv", str(out), "--roster", str(roster)]) == 0
+    rows = _read(out)
+    assert rows[1][5] == "2" and rows[2][3] == "jdoe" and rows[2][5] == "2"
