@@ -135,7 +135,7 @@ EXAMPLES = [
     Example("step-features-before-tape", "outside_tape", """
         w_head = tf.Variable([[1.0]])
         def loss_fn():
-            features = tf.tanh(x @ w)  # BUG
+            features = tf.tanh(x @ w)
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(features @ w_head - y))
             return loss, tape.gradient(loss, [w, w_head])

@@ -106,7 +106,8 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         elif s == "none" and findings[i] is None and eager.outer_statuses and eager.outer_statuses[i] != "none":
             findings[i] = Finding(n, "none", "outside_tape", detail=(
                 "your function's own tape returned None, yet a tape around the whole call sees the loss depend on "
-                "this variable: that dependency was computed before your `with tf.GradientTape()` block opened"))
+                "this variable: that dependency was computed outside your `with tf.GradientTape()` block (before "
+                "it opened, or after it closed)"))
     error = eager.gradient_error
     if error is not None and not isinstance(error, LookupError):
         # tape.gradient itself raised (a custom gradient returning the wrong number of gradients, ...): that
@@ -264,6 +265,8 @@ def _locate_inputs(findings, variables, tr, loss_fn):
     for f, v in zip(findings, variables):
         if f is None or f.location or f.cause not in ("not_watched", "integer_input", "outside_tape"):
             continue
+        if f.cause == "outside_tape" and f.detail.startswith("your function's own tape"):
+            continue   # a step's tape opened late or closed early: the first use of the variable may be inside it
         f.location = _first_use(tr, v)
         if f.location is None and f.cause == "outside_tape":
             found = _captured_value(loss_fn, tr)
