@@ -38,15 +38,16 @@ _ALL = [
           "computed before the tape started (and reused as a constant), or the loss does not use it at all",
           "compute everything that depends on the variable inside the `with tf.GradientTape()` block"),
     Cause("non_differentiable_op", "none",
-          "an op on the path from the variable to the loss has no gradient for this input (a cast to an "
-          "integer type, argmax, round, a comparison, ...), so the path is cut there",
+          "an op on the path from the variable to the loss ends the gradient path: it is registered as "
+          "non-differentiable (a comparison, ...) or its gradient function returns None for this input (a cast "
+          "to an integer type, argmax, round, ...)",
           "keep the path in floating point; use a smooth surrogate (softmax instead of argmax, no rounding)"),
     Cause("stop_gradient", "none",
           "tf.stop_gradient (or an op that calls it) blocks the gradient on the path",
           "remove the stop_gradient if the gradient should flow, or move it to the other term"),
     Cause("left_tensorflow", "none",
-          "the computation left TensorFlow (NumPy, .numpy(), float(), tf.numpy_function/py_function): the "
-          "tape cannot see inside",
+          "the computation left TensorFlow (NumPy, .numpy(), float(), tf.numpy_function): the tape records "
+          "no TensorFlow op for that step, so nothing connects its result to the variable",
           "use tf.* ops on tensors all the way to the loss"),
     Cause("data_pipeline", "none",
           "the variable is used inside a tf.data pipeline (Dataset.map/reduce/scan, or a `for` loop over a "

@@ -360,7 +360,7 @@ def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
 
 
 def _dropped_path_op(tr, vp):
-    """An op registered as not differentiable that the variable's float value flows through on its way to the
+    """An op registered as non-differentiable that the variable's float value flows through on its way to the
     loss, while the loss still has a gradient: typically a gradient op inside a gradient penalty (the second
     derivative through ResizeBilinearGrad, ...), whose own gradient TensorFlow silently treats as zero."""
     from .source import op_location
@@ -392,7 +392,7 @@ def _check_dropped_paths(loss_fn, variables, names, statuses, grads, tr, finding
                                   location=op_location(op), detail=(
                                       f"{evidence}: the path through {op.type} (created by a gradient computed "
                                       f"inside the loss, e.g. a gradient penalty) is missing, because {op.type} is "
-                                      "registered as not differentiable: its second derivative counts as 0"))
+                                      "registered as non-differentiable: its second derivative counts as 0"))
 
 
 def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings, report):

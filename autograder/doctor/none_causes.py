@@ -29,7 +29,7 @@ def classify_cut(name: str, op, status: str = "none") -> Finding:
                      "which the tape cannot differentiate", status)
         if op_kinds.gradient_kind(t) == "not_differentiable":
             f.also = ("non_differentiable_op",)
-            f.detail += f"; {t} is registered as not differentiable"
+            f.detail += f"; {t} is registered as non-differentiable"
         return f
     if op_kinds.is_assign(t):
         return _finding(name, "stateful_op", op, "the value reaches the loss only through an assignment", status)
@@ -37,13 +37,13 @@ def classify_cut(name: str, op, status: str = "none") -> Finding:
     if kind == "missing":
         return _finding(name, "no_gradient_registered", op, f"no gradient is registered for op type {t}", status)
     if kind == "not_differentiable":
-        why = f"{t} is registered as not differentiable"
+        why = f"{t} is registered as non-differentiable"
     elif t == "Cast":
         why = f"{op_kinds.describe(op)}: gradients only flow between floating-point dtypes"
     elif not any(is_float(o.dtype) for o in op.outputs):
         why = f"{t} outputs {', '.join(o.dtype.name for o in op.outputs)}, which carries no gradient"
     else:
-        why = f"the gradient of {t} is None for the input that comes from this variable"
+        why = f"the gradient function of {t} returns None for the input that comes from this variable"
     return _finding(name, "non_differentiable_op", op, why, status)
 
 
