@@ -8,8 +8,9 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import catalog
+from . import answer_rules, catalog
 from .compare import compare
+from .messages import explain
 
 # Learners see these inputs' effects, never the grader's (the grader uses its own seed).
 LEARNER_SEED = 1234
@@ -78,22 +79,38 @@ def run_entry(ex: catalog.Exercise, fn, seed: int) -> list[dict]:
     return [ex.probe(fn, case) for case in ex.cases(seed)]
 
 
-def evaluate(exercise_id: str, namespace: dict, seed: int = LEARNER_SEED) -> Result:
-    """Run the learner's function and the reference on the same hidden inputs and compare (no hint)."""
+_REFERENCES: dict[tuple[str, int], list[dict]] = {}
+
+
+def references(ex: catalog.Exercise, seed: int) -> list[dict]:
+    """The reference's probe results (computed once per process: a warm kernel or ``watch`` re-checks fast)."""
+    key = (ex.id, seed)
+    if key not in _REFERENCES:
+        _REFERENCES[key] = run_entry(ex, ex.reference, seed)
+    return _REFERENCES[key]
+
+
+def evaluate(exercise_id: str, namespace: dict, seed: int = LEARNER_SEED, diagnose: bool = True) -> Result:
+    """Run the learner's function and the reference on the same hidden inputs and compare (no hint).
+
+    ``diagnose``: on failure, add the gradient doctor's explanation (slow-ish; the check-quality tests skip it).
+    """
     ex = catalog.get(exercise_id)
     fn = namespace.get(ex.entry)
     if fn is None:
         return Result(ex, [f"`{ex.entry}` is not defined: run the answer cell (the one that defines it) first"])
+    outside = answer_rules.in_kernel(ex, namespace)
+    if outside:
+        return Result(ex, [answer_rules.outside_message(n) for n in outside])
     try:
         students = run_entry(ex, fn, seed)
     except Exception as exc:  # the learner's code failing is feedback, not a crash
         frames = traceback.extract_tb(exc.__traceback__)
         where = next((f"line {f.lineno}" for f in reversed(frames) if f.filename.startswith("<")), "")
         return Result(ex, [f"calling `{ex.entry}` raised {type(exc).__name__}"
-                           f"{' at ' + where if where else ''}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"])
-    references = run_entry(ex, ex.reference, seed)
-    result = Result(ex, compare(students, references, ex.rtol, ex.atol))
-    if not result.passed:
+                           f"{' at ' + where if where else ''}: {explain(exc)}".rstrip(": ")])
+    result = Result(ex, compare(students, references(ex, seed), ex.rtol, ex.atol))
+    if not result.passed and diagnose:
         result.diagnosis = doctor_summary(ex, fn, seed)
     return result
 

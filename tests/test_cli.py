@@ -139,3 +139,18 @@ def test_empty_shard_is_a_complete_report(tmp_path):
     proc = run("grade", str(tmp_path / "class"), "--out", str(tmp_path / "r"), "--shard", "3/4", "--no-progress")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads((tmp_path / "r" / "grades.json").read_text()) == []
+
+
+def test_a_helper_outside_the_answer_cell_gets_the_same_message_from_cli_and_grader(tmp_path):
+    from .conftest import HELPER, USES_HELPER, with_answer, with_extra_cell, write
+    message = ("`as_float` is defined outside the answer cell; the grader only uses answer cells - move it into "
+               "the answer cell")
+    bad = write(with_extra_cell(with_answer("casts-1", USES_HELPER), HELPER), tmp_path / "bad" / "casts-1.ipynb")
+    good = write(with_answer("casts-1", HELPER + "\n\n" + USES_HELPER), tmp_path / "good" / "casts-1.ipynb")
+    out = run("check", str(bad))
+    assert out.returncode == 1 and message in out.stdout, out.stdout + out.stderr
+    assert run("check", str(good)).returncode == 0
+    shutil.copy(bad, write(with_answer("casts-1", ""), tmp_path / "class" / "alice" / "casts-1.ipynb"))
+    graded = run("grade", str(tmp_path / "class"), "--out", str(tmp_path / "r"), "--no-progress")
+    rows = json.loads((tmp_path / "r" / "grades.json").read_text())
+    assert graded.returncode == 0 and rows[0]["status"] == "failed" and rows[0]["reasons"] == [message], rows

@@ -32,3 +32,33 @@ def test_check_finds_the_callers_globals(capsys):
     ns = namespace_of(nbformat.read(ROOT / "solutions" / "casts-1.ipynb", as_version=4))
     exec("import autograder\nautograder.check('casts-1')", ns)  # noqa: S102 - as a notebook cell would
     assert "solved" in capsys.readouterr().out
+
+
+def test_a_helper_outside_the_answer_cell_is_refused_in_the_notebook_too():
+    from autograder.learner import evaluate
+
+    from .conftest import HELPER, USES_HELPER, kernel_namespace, with_answer, with_extra_cell
+    inside = kernel_namespace(with_answer("casts-1", HELPER + "\n\n" + USES_HELPER))
+    assert evaluate("casts-1", inside).passed
+    outside = kernel_namespace(with_extra_cell(with_answer("casts-1", USES_HELPER), HELPER))
+    result = evaluate("casts-1", outside)
+    assert not result.passed
+    assert result.problems == ["`as_float` is defined outside the answer cell; the grader only uses answer cells - "
+                               "move it into the answer cell"]
+
+
+def test_keras_explanations_survive_in_messages():
+    from autograder.learner import evaluate
+
+    from .check_corpus.run import namespace_with
+    source = ("class MLPHead(keras.layers.Layer):\n"
+              "    def __init__(self, hidden_units, num_outputs, **kwargs):\n"
+              "        super().__init__(**kwargs)\n"
+              "        self.num_outputs = num_outputs\n"
+              "        self.hidden = keras.layers.Dense(hidden_units, activation='relu')\n"
+              "    def call(self, x):\n"
+              "        h = self.hidden(x)\n"
+              "        return h @ self.add_weight(shape=(h.shape[-1], self.num_outputs))\n")
+    text = " ".join(evaluate("keras-2", namespace_with("keras-2", source)).problems)
+    assert "You cannot add new elements of state" in text and "build()" in text, text
+    assert "Exception encountered" not in text and "\x1b[" not in text

@@ -37,7 +37,8 @@ def cases(rng):
 
 def probe(cls, case):
     layer = cls()
-    return probe_layer(layer, case["similarities"], {"log_scale": np.asarray(case["log_scale"])}, case["upstream"])
+    return probe_layer(layer, case["similarities"], {"log_scale": np.asarray(case["log_scale"])}, case["upstream"],
+                       initial=True)
 
 
 def reference(init=10.0, **kwargs):

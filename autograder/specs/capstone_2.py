@@ -26,8 +26,9 @@ WHY = ("A cast to an integer dtype has no gradient (and rounds the values toward
 def cases(rng):
     import numpy as np
     out = []
-    for batch, steps, dim in [(2, 4, 3), (3, 6, 2), (4, 5, 4)]:
+    for batch, steps, dim in [(2, 4, 3), (3, 6, 2), (4, 5, 4), (1, 3, 2)]:
         lengths = rng.integers(1, steps + 1, size=batch)
+        lengths[0], lengths[-1] = (steps, 1) if batch > 1 else (2,) * 2   # full rows and one-token rows
         mask = (np.arange(steps)[None, :] < lengths[:, None]).astype("int32")
         out.append({
             "h": (2.0 * rng.normal(size=(batch, steps, dim))).astype("float32"),
