@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench} ...``"""
+"""Command line: ``python -m autograder {grade,check,watch,progress,hint,merge,doctor,bench} ...``"""
 from __future__ import annotations
 
 import argparse
@@ -73,71 +73,59 @@ def cmd_grade(args) -> int:
 
 def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
     """Check learners' notebooks in the sandbox: {path: outcomes}."""
-    from . import catalog
-    from .grading.outcome import Grader, Outcome
-    from .notebook import NotebookError, exercises_in, read
+    from .grading.outcome import Grader
     from .sandbox.pool import Sandbox
-    results: dict[Path, list] = {}
+    from .watch import start_check
     with Sandbox(hide=_hidden_paths()) as sandbox:
         grader = Grader(sandbox, seed=seed)
-        pending = {}
-        for path in paths:
-            try:
-                ids = exercises_in(read(path))
-                release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
-                if release is None:
-                    raise NotebookError(f"{path.name} has no answer cells from this course")
-            except (NotebookError, catalog.CatalogError) as exc:
-                results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
-                continue
-            pending[path] = grader.start("you", path, release)
-        for path, p in pending.items():
-            results[path] = p.outcomes()
-    return results
+        pending = {path: start_check(grader, path) for path in paths}   # all started before any is awaited
+        return {path: outcomes() for path, outcomes in pending.items()}
 
 
 def cmd_check(args) -> int:
-    from .learner import LEARNER_SEED, next_hint
+    from .learner import LEARNER_SEED
+    from .watch import print_outcomes
     path = Path(args.notebook)
-    ok = True
-    for o in _run_notebooks([path], LEARNER_SEED)[path]:
-        if o.status == "passed":
-            print(f"✅ {o.exercise} solved")
-            continue
-        ok = False
-        print(f"❌ {o.exercise} {'not solved yet' if o.status == 'failed' else o.status}:")
-        for r in o.reasons:
-            print(f"  - {r}")
-        for n in o.notes:
-            print(f"  note: {n}")
-        if o.exercise != "?":
-            hint, i, n = next_hint(o.exercise)
-            print(f"Hint {i}/{n}: {hint}")
-    return 0 if ok else 1
+    return 0 if print_outcomes(path, _run_notebooks([path], LEARNER_SEED)[path]) else 1
+
+
+def cmd_watch(args) -> int:
+    from .learner import LEARNER_SEED
+    from .watch import watch
+    return watch(Path(args.path), LEARNER_SEED, _hidden_paths())
 
 
 def cmd_progress(args) -> int:
     from . import catalog
     from .learner import LEARNER_SEED
     folder = Path(args.folder)
+    from .hints import fingerprint
+    from .watch import answer_sources
     names = catalog.notebooks()
     present = [folder / n for n in names if (folder / n).exists()]
-    results = _run_notebooks(present, LEARNER_SEED) if present else {}
+    # An answer still as released has not been started: no need to run it (and its shipped bug is no "error").
+    shipped = {n: answer_sources(catalog.EXERCISES_DIR / n) for n in names}
+    untouched = {ex.id for ex in catalog.all_exercises() if (folder / ex.notebook).exists()
+                 and (src := answer_sources(folder / ex.notebook).get(ex.id)) is not None
+                 and fingerprint(src) == fingerprint(shipped[ex.notebook].get(ex.id, ""))}
+    started = [p for p in present if any(e.id not in untouched for e in catalog.by_notebook(p.name))]
+    results = _run_notebooks(started, LEARNER_SEED) if started else {}
     rows, solved, total, suggestion = [], 0, 0, None
     for ex in catalog.all_exercises():
         path = folder / ex.notebook
         outs = {o.exercise: o for o in results.get(path, [])}
         o = outs.get(ex.id)
-        state = "missing" if not path.exists() else ("solved" if o and o.status == "passed" else
-                                                     "error" if o and o.status in ("error", "timeout") else "not yet")
+        state = ("missing" if not path.exists() else "not started" if ex.id in untouched else
+                 "solved" if o and o.status == "passed" else
+                 "error" if o and o.status in ("error", "timeout") else "not yet")
         total += 1
         solved += state == "solved"
         if state != "solved" and suggestion is None:
             suggestion = ex
         rows.append((ex.id, state, ex.title))
-    icons = {"solved": "✅", "not yet": "·", "error": "❌", "missing": "?"}
+    icons = {"solved": "✅", "not yet": "·", "not started": " ", "error": "❌", "missing": "?"}
     for ex_id, state, title in rows:
-        print(f"{icons[state]} {ex_id:<18} {state:<8} {title}")
+        print(f"{icons[state]} {ex_id:<18} {state:<11} {title}")
     width = 30
     filled = round(width * solved / total) if total else 0
     print(f"\n[{'#' * filled}{'-' * (width - filled)}] {solved}/{total} solved")
@@ -149,14 +137,24 @@ def cmd_progress(args) -> int:
 
 
 def cmd_hint(args) -> int:
-    from . import catalog
-    from .learner import next_hint
+    from . import catalog, hints
     try:
-        hint, i, n = next_hint(args.exercise)
+        if args.reset:
+            hints.reset(args.exercise)
+            print(f"hints reset for {args.exercise or 'every exercise'}")
+            return 0
+        if args.exercise is None:
+            print("error: name the exercise, e.g. `python -m autograder hint casts-1`", file=sys.stderr)
+            return 2
+        ex = catalog.get(args.exercise)
+        show = args.show_spoiler
+        if not show and hints.is_spoiler(ex, min(hints.stage(ex.id) + 1, len(ex.hints))) and sys.stdin.isatty():
+            show = input("The last hint gives the answer away. Show it? [y/N] ").strip().lower() in ("y", "yes")
+        text, i, n = hints.ask(ex.id, show)
     except catalog.CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Hint {i}/{n} for {args.exercise}: {hint}")
+    print(f"Hint {i}/{n} for {args.exercise}{' (spoiler)' if show and i == n else ''}: {text}")
     return 0
 
 
@@ -199,9 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder", nargs="?", default="exercises", help="where your notebooks are (default: exercises)")
     p.set_defaults(func=cmd_progress)
 
-    h = sub.add_parser("hint", help="show the next hint for an exercise")
-    h.add_argument("exercise")
+    h = sub.add_parser("hint", help="show the next hint for an exercise (the last one is the answer: a spoiler)")
+    h.add_argument("exercise", nargs="?")
+    h.add_argument("--show-spoiler", action="store_true", help="also show the last hint, which gives the answer")
+    h.add_argument("--reset", action="store_true", help="forget the hints seen (for EXERCISE, or for all)")
     h.set_defaults(func=cmd_hint)
+
+    w = sub.add_parser("watch", help="re-check notebooks every time they are saved (one warm process)")
+    w.add_argument("path", nargs="?", default="exercises", help="a notebook, or a folder of them (default: exercises)")
+    w.set_defaults(func=cmd_watch)
 
     m = sub.add_parser("merge", help="combine shard reports into one")
     m.add_argument("reports", nargs="+", help="report folders written by `grade --shard`")

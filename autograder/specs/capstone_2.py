@@ -9,6 +9,7 @@ SEQ = 201
 POINTS = 3
 ENTRY = "masked_mean_pool"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("h",)
 HINTS = (
     "In the audit, the embedding and projection weights have no gradient. Follow `h` through "

@@ -7,6 +7,7 @@ SEQ = 202
 POINTS = 3
 ENTRY = "l2_normalize"
 CAUSE = "stop_gradient"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("x",)
 HINTS = (
     "The values are right and nothing is None, but compare the gradient with finite differences (the cell "

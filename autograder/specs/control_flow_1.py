@@ -9,6 +9,7 @@ SEQ = 120
 POINTS = 2
 ENTRY = "masked_entropy"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("logits",)
 HINTS = (
     "The value is finite and correct, only the gradient is NaN. Which elements does `tf.where` throw away, and "

@@ -13,6 +13,7 @@ SEQ = 70
 POINTS = 2
 ENTRY = "regression_loss"
 CAUSE = "wrong_custom_gradient"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Compare your `mish` gradient with TensorFlow's own gradient of `x * tf.tanh(tf.math.softplus(x))`, "

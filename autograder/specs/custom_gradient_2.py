@@ -9,6 +9,7 @@ SEQ = 71
 POINTS = 2
 ENTRY = "binary_linear_loss"
 CAUSE = "wrong_custom_gradient"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Your gradient for `w` does not change when you change `x` or `y`. What does the custom `grad` "

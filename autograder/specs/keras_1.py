@@ -11,6 +11,7 @@ SEQ = 90
 POINTS = 2
 ENTRY = "RMSNorm"
 CAUSE = "untracked_variable"
+SYMPTOM = "structure"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "Print `len(layer.trainable_variables)` for your layer. Is the gain in that list?",
     "Keras 3 tracks `keras.Variable`s and sub-layers, but not a raw `tf.Variable` assigned as an attribute, "

@@ -11,6 +11,7 @@ SEQ = 60
 POINTS = 2
 ENTRY = "masked_entropy"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("logits",)
 HINTS = (
     "The forward value is finite, the gradient is NaN. Which elements of `probs` are exactly 0, and what does "

@@ -7,6 +7,7 @@ SEQ = 61
 POINTS = 2
 ENTRY = "diversity_loss"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("emb",)
 HINTS = (
     "Which pairs have distance exactly 0? What is the derivative of sqrt(u) at u = 0?",

@@ -9,6 +9,7 @@ SEQ = 40
 POINTS = 2
 ENTRY = "distinct_item_loss"
 CAUSE = "no_gradient_registered"
+SYMPTOM = "crash"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Read the error: it names the op type whose gradient TensorFlow cannot find. Which line creates it?",

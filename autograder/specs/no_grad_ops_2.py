@@ -7,6 +7,7 @@ SEQ = 41
 POINTS = 3
 ENTRY = "probit_nll"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "The loss leaves TensorFlow for a moment. Can the tape see inside a `tf.numpy_function`?",

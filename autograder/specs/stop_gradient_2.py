@@ -11,6 +11,7 @@ SEQ = 31
 POINTS = 3
 ENTRY = "quantised_loss"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "`tf.round` has no registered gradient, so the tape returns None for `w`. The forward pass must stay rounded.",
