@@ -19,9 +19,10 @@ def outside_message(name: str) -> str:
 
 
 def _table(source: str):
+    # Learner source, parsed (never run) in the grader's process: anything it trips on means "nothing known".
     try:
         return symtable.symtable(source, "<cell>", "exec")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         pass
     try:  # IPython syntax (%magics, !shell): what the kernel would run
         from IPython.core.inputtransformer2 import TransformerManager
@@ -80,10 +81,11 @@ def in_submission(release_nb, submission_nb) -> dict[str, list[str]]:
     others = [c.source for c in submission_nb.cells if c.get("cell_type") == "code" and role(c) != "answer"]
     elsewhere = set().union(*(bound(s) for s in others)) if others else set()
     released = released_sources(release_nb)
+    in_answers = set().union(*(bound(s) for s in all_answers)) if all_answers else set()
     out = {}
     for ex_id, sources in answers.items():
         # Helpers in *another* answer cell of the same notebook are fine: the grader runs every answer cell.
-        names = [n for n in helpers_outside(sources, released, elsewhere) if not any(n in bound(s) for s in all_answers)]
+        names = [n for n in helpers_outside(sources, released, elsewhere) if n not in in_answers]
         if names:
             out[ex_id] = names
     return out

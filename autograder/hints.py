@@ -1,6 +1,6 @@
 """Staged hints that teach instead of giving the answer away.
 
-A hint stage advances only when the learner asks (``python -m autograder hint ID``, ``hint("ID")`` in a notebook),
+A hint stage advances only when the learner asks (``python -m autograder hint ID``, ``autograder.hint("ID")``),
 or after a real, distinct failed attempt: the answer changed *and* it fails differently from the last attempt. A
 rerun of the same code, a crash (a typo) or the same failure again does not advance it, and checking one notebook
 only touches the exercises whose answers changed. The last stage is the answer itself: it is marked as a spoiler
@@ -73,7 +73,7 @@ def ask(exercise_id: str, show_spoiler: bool = False) -> tuple[str, int, int]:
 
 def spoiler_notice(ex: catalog.Exercise) -> str:
     return (f"the last hint gives the answer away. To see it anyway: `python -m autograder hint {ex.id} "
-            f"--show-spoiler` (in the notebook: `hint(\"{ex.id}\", show_spoiler=True)`)")
+            f"--show-spoiler` (in the notebook: `autograder.hint(\"{ex.id}\", show_spoiler=True)`)")
 
 
 def reset(exercise_id: str | None = None) -> None:

@@ -43,7 +43,7 @@ class Result:
             i, n = self.hint_stage
             lines.append(f"Hint {i}/{n}: {self.hint}")
             if i < n:
-                lines.append(f"(more: `python -m autograder hint {ex.id}`, or `hint(\"{ex.id}\")` here)")
+                lines.append(f"(more: `python -m autograder hint {ex.id}`, or `autograder.hint(\"{ex.id}\")` here)")
         return "\n".join(lines)
 
 

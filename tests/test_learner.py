@@ -29,8 +29,8 @@ def test_hints_advance_on_distinct_attempts_only_and_the_doctor_names_the_op(cap
     assert "flat_region" not in first and "non_differentiable_op" not in first   # sentences, not codes
     # A changed answer that fails differently (now the values are wrong) is a real attempt: the next hint, and
     # feedback about the symptom the learner has now, not the shipped one.
-    ns2 = kernel_namespace(with_answer("casts-1", "def mse_loss(w, x, labels):\n"
-                                              "    return tf.reduce_mean(tf.abs(x @ w - tf.cast(labels, tf.float32)))\n"))
+    mae = "def mse_loss(w, x, labels):\n    return tf.reduce_mean(tf.abs(x @ w - tf.cast(labels, tf.float32)))\n"
+    ns2 = kernel_namespace(with_answer("casts-1", mae))
     autograder.check("casts-1", ns2)
     changed = capsys.readouterr().out
     assert "Hint 2/3" in changed and "Your change moved the problem" in changed and "numbers are off" in changed
