@@ -93,3 +93,16 @@ def test_keras_explanations_survive_in_messages():
     text = " ".join(evaluate("keras-2", namespace_with("keras-2", source)).problems)
     assert "You cannot add new elements of state" in text and "build()" in text, text
     assert "Exception encountered" not in text and "\x1b[" not in text
+
+
+def test_a_helper_outside_the_answer_cell_in_a_real_kernel(tmp_path):
+    """The notebook path for real: a Jupyter kernel runs the notebook, IPython's own history included."""
+    import nbclient
+
+    from .conftest import HELPER, USES_HELPER, with_answer, with_extra_cell
+    nb = with_extra_cell(with_answer("casts-1", USES_HELPER), HELPER)
+    nbclient.NotebookClient(nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(ROOT)}},
+                            kernel_name="python3").execute()
+    check_cell = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("check("))
+    text = "".join(o.get("text", "") for o in check_cell.outputs)
+    assert "`as_float` is defined outside the answer cell; the grader only uses answer cells" in text, text
