@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from . import answer_rules, catalog, hints
 from .compare import compare
+from .lms.colab import where
 from .messages import explain
 
 # Learners see these inputs' effects, never the grader's (the grader uses its own seed).
@@ -31,7 +32,7 @@ class Result:
         if self.passed:
             lines = [f"✅ {ex.id} solved: {ex.title}", f"Why this works: {ex.why}"]
             nxt = catalog.next_after(ex.id)
-            lines.append(f"Next: {nxt.id} ({nxt.title}) in exercises/{nxt.notebook}" if nxt
+            lines.append(f"Next: {nxt.id} ({nxt.title}) in {where(nxt.notebook)}" if nxt
                          else "That was the last exercise: well done!")
             return "\n".join(lines)
         lines = [f"❌ {ex.id} not solved yet:"] + [f"  - {p}" for p in self.problems]

@@ -134,6 +134,7 @@ def mutants(source: str) -> list[Mutant]:
 AXIS = "axis=-1 -> axis=1 on a 2-D tensor: the same axis"
 # The floor matters only for an all-zero row, whose direction is undefined: any floor (1e-12 on the norm, or
 # tf.math.l2_normalize's on the squared norm, the hinted fix) gives an arbitrary gradient there, so no hidden row is 0.
+NO_TRAINING_LAYERS = "training=False: the exercise's model has no layer that behaves differently in training"
 ZERO_ROW = "the norm's floor only acts on an all-zero row (kept out of the hidden cases: its gradient is arbitrary)"
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("casts-1", "line 6:13: .cast -> .saturate_cast"): "int32 labels all fit in float32: saturate_cast == cast",
@@ -161,6 +162,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("capstone-3", "line 3:27: drop unary minus"): AXIS,
     ("capstone-3", "line 6:32: 1e-12 -> 2e-12"): ZERO_ROW,
     ("capstone-3", "line 6:15: maximum(a, ...) -> a"): ZERO_ROW,
+    ("mixed-precision-1", "line 4:33: True -> False"): NO_TRAINING_LAYERS,
+    ("mixed-precision-1", "line 5:40: .cast -> .saturate_cast"): "float16 predictions fit in float32: same as cast",
+    ("model-losses-1", "line 4:33: True -> False"): NO_TRAINING_LAYERS,
 }
 
 
