@@ -8,6 +8,12 @@ def check(exercise_id: str, namespace: dict | None = None) -> None:
     return _check(exercise_id, namespace if namespace is not None else inspect.currentframe().f_back.f_globals)
 
 
+def hint(exercise_id: str, show_spoiler: bool = False) -> None:
+    """Print the next hint for an exercise; the last one gives the answer away and needs ``show_spoiler=True``."""
+    from .learner import hint as _hint
+    return _hint(exercise_id, show_spoiler)
+
+
 def diagnose(loss_fn=None, variables=None, **kwargs):
     """The gradient doctor: why each variable's gradient is None, zero, NaN or wrong (see ``autograder.doctor``)."""
     from .doctor import diagnose as _diagnose
@@ -20,4 +26,4 @@ def quiet_start():
     return _start()
 
 
-__all__ = ["check", "diagnose", "quiet_start"]
+__all__ = ["check", "diagnose", "hint", "quiet_start"]

@@ -1,4 +1,5 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release,gradescope,canvas,similarity} ...``"""
+"""Command line: ``python -m autograder {grade,check,watch,progress,hint,merge,doctor,bench,release,gradescope,canvas,
+similarity} ...``"""
 from __future__ import annotations
 
 import argparse
@@ -111,47 +112,49 @@ def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
 
 
 def cmd_check(args) -> int:
-    from .learner import LEARNER_SEED, next_hint
+    from .learner import LEARNER_SEED
+    from .watch import print_outcomes
     path = Path(args.notebook)
-    ok = True
-    for o in _run_notebooks([path], LEARNER_SEED)[path]:
-        if o.status == "passed":
-            print(f"✅ {o.exercise} solved")
-            continue
-        ok = False
-        print(f"❌ {o.exercise} {'not solved yet' if o.status == 'failed' else o.status}:")
-        for r in o.reasons:
-            print(f"  - {r}")
-        for n in o.notes:
-            print(f"  note: {n}")
-        if o.exercise != "?":
-            hint, i, n = next_hint(o.exercise)
-            print(f"Hint {i}/{n}: {hint}")
-    return 0 if ok else 1
+    return 0 if print_outcomes(path, _run_notebooks([path], LEARNER_SEED)[path]) else 1
+
+
+def cmd_watch(args) -> int:
+    from .learner import LEARNER_SEED
+    from .watch import watch
+    return watch(Path(args.path), LEARNER_SEED, _hidden_paths())
 
 
 def cmd_progress(args) -> int:
     from . import catalog
     from .learner import LEARNER_SEED
     folder = Path(args.folder)
+    from .hints import fingerprint
+    from .watch import answer_sources
     names = catalog.notebooks()
     present = [folder / n for n in names if (folder / n).exists()]
-    results = _run_notebooks(present, LEARNER_SEED) if present else {}
+    # An answer still as released has not been started: no need to run it (and its shipped bug is no "error").
+    shipped = {n: answer_sources(catalog.EXERCISES_DIR / n) for n in names}
+    untouched = {ex.id for ex in catalog.all_exercises() if (folder / ex.notebook).exists()
+                 and (src := answer_sources(folder / ex.notebook).get(ex.id)) is not None
+                 and fingerprint(src) == fingerprint(shipped[ex.notebook].get(ex.id, ""))}
+    started = [p for p in present if any(e.id not in untouched for e in catalog.by_notebook(p.name))]
+    results = _run_notebooks(started, LEARNER_SEED) if started else {}
     rows, solved, total, suggestion = [], 0, 0, None
     for ex in catalog.all_exercises():
         path = folder / ex.notebook
         outs = {o.exercise: o for o in results.get(path, [])}
         o = outs.get(ex.id)
-        state = "missing" if not path.exists() else ("solved" if o and o.status == "passed" else
-                                                     "error" if o and o.status in ("error", "timeout") else "not yet")
+        state = ("missing" if not path.exists() else "not started" if ex.id in untouched else
+                 "solved" if o and o.status == "passed" else
+                 "error" if o and o.status in ("error", "timeout") else "not yet")
         total += 1
         solved += state == "solved"
         if state != "solved" and suggestion is None:
             suggestion = ex
         rows.append((ex.id, state, ex.title))
-    icons = {"solved": "✅", "not yet": "·", "error": "❌", "missing": "?"}
+    icons = {"solved": "✅", "not yet": "·", "not started": " ", "error": "❌", "missing": "?"}
     for ex_id, state, title in rows:
-        print(f"{icons[state]} {ex_id:<18} {state:<8} {title}")
+        print(f"{icons[state]} {ex_id:<18} {state:<11} {title}")
     width = 30
     filled = round(width * solved / total) if total else 0
     print(f"\n[{'#' * filled}{'-' * (width - filled)}] {solved}/{total} solved")
@@ -163,14 +166,24 @@ def cmd_progress(args) -> int:
 
 
 def cmd_hint(args) -> int:
-    from . import catalog
-    from .learner import next_hint
+    from . import catalog, hints
     try:
-        hint, i, n = next_hint(args.exercise)
+        if args.reset:
+            hints.reset(args.exercise)
+            print(f"hints reset for {args.exercise or 'every exercise'}")
+            return 0
+        if args.exercise is None:
+            print("error: name the exercise, e.g. `python -m autograder hint casts-1`", file=sys.stderr)
+            return 2
+        ex = catalog.get(args.exercise)
+        show = args.show_spoiler
+        if not show and hints.is_spoiler(ex, min(hints.stage(ex.id) + 1, len(ex.hints))) and sys.stdin.isatty():
+            show = input("The last hint gives the answer away. Show it? [y/N] ").strip().lower() in ("y", "yes")
+        text, i, n = hints.ask(ex.id, show)
     except catalog.CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Hint {i}/{n} for {args.exercise}: {hint}")
+    print(f"Hint {i}/{n} for {args.exercise}{' (spoiler)' if show and i == n else ''}: {text}")
     return 0
 
 
@@ -215,9 +228,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder", nargs="?", default="exercises", help="where your notebooks are (default: exercises)")
     p.set_defaults(func=cmd_progress)
 
-    h = sub.add_parser("hint", help="show the next hint for an exercise")
-    h.add_argument("exercise")
+    h = sub.add_parser("hint", help="show the next hint for an exercise (the last one is the answer: a spoiler)")
+    h.add_argument("exercise", nargs="?")
+    h.add_argument("--show-spoiler", action="store_true", help="also show the last hint, which gives the answer")
+    h.add_argument("--reset", action="store_true", help="forget the hints seen (for EXERCISE, or for all)")
     h.set_defaults(func=cmd_hint)
+
+    w = sub.add_parser("watch", help="re-check notebooks every time they are saved (one warm process)")
+    w.add_argument("path", nargs="?", default="exercises", help="a notebook, or a folder of them (default: exercises)")
+    w.set_defaults(func=cmd_watch)
 
     m = sub.add_parser("merge", help="combine shard reports into one")
     m.add_argument("reports", nargs="+", help="report folders written by `grade --shard`")

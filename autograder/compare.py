@@ -8,9 +8,19 @@ from __future__ import annotations
 import numpy as np
 
 
+# Structural keys a probe may record besides values and gradients (the reference records them too):
+# ``requirement/<sentence>``: 1 when the goal's stated requirement holds, 0 when not; the sentence is the message.
+# ``count/<what>``: a count that must match the reference's, e.g. of the layer's trainable variables.
+# ``forward/<sentence>``: a value in a second situation (e.g. a freshly built layer); the sentence is the message.
+REQUIREMENT = "requirement/"
+COUNT = "count/"
+
+
 def describe(key: str) -> str:
     if key == "forward":
         return "the value your function returns"
+    if key.startswith("forward/"):
+        return "the value your code returns in that situation"
     if key.startswith("grad/"):
         return f"the gradient for `{key[5:]}`"
     return f"`{key}`"
@@ -20,7 +30,23 @@ def compare_case(student: dict, reference: dict, rtol: float, atol: float) -> di
     """One message per quantity that is wrong, keyed by the quantity."""
     problems: dict[str, str] = {}
     for key, ref in reference.items():
+        if key.startswith(REQUIREMENT) and ref is not None and np.all(np.asarray(ref) != 0):
+            got = student.get(key)
+            if got is None or not np.all(np.asarray(got) != 0):
+                problems[key] = key[len(REQUIREMENT):]
+    if problems:
+        # A broken requirement makes the numbers beside the point (and often explains them): report it alone.
+        return problems
+    for key, ref in reference.items():
+        if key.startswith(REQUIREMENT):
+            continue
         what = describe(key)
+        if key.startswith(COUNT):
+            got = student.get(key)
+            if got is None or np.shape(got) != np.shape(ref) or not np.array_equal(got, ref):
+                problems[key] = f"{key[len(COUNT):]} is {'missing' if got is None else np.asarray(got).tolist()}, " \
+                                f"but should be {np.asarray(ref).tolist()}"
+            continue
         if key not in student:
             problems[key] = f"{what} was not produced"
             continue
@@ -44,7 +70,9 @@ def compare_case(student: dict, reference: dict, rtol: float, atol: float) -> di
             continue
         if np.issubdtype(got.dtype, np.number) and not np.allclose(got, ref, rtol=rtol, atol=atol, equal_nan=True):
             diff = float(np.nanmax(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
-            if key == "forward":
+            if key.startswith("forward/"):      # the key says which situation, and what to look at
+                problems[key] = f"{key[8:]} (off by up to {diff:.2g})"
+            elif key == "forward":
                 problems[key] = (f"{what} is not the intended result (off by up to {diff:.2g}): the fix must "
                                  "compute what the exercise describes, with the gradient flowing")
             elif np.all(got == 0):

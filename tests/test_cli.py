@@ -24,17 +24,70 @@ def test_check_exit_codes():
     assert "gradient for `w` is None" in bad.stdout and "Hint 1/" in bad.stdout
 
 
-def test_hint_advances(tmp_path):
-    first, second = run("hint", "casts-1"), run("hint", "casts-1")
+def test_hint_advances_marks_the_spoiler_and_resets(tmp_path):
+    first, second, third = run("hint", "casts-1"), run("hint", "casts-1"), run("hint", "casts-1")
     assert "Hint 1/" in first.stdout and "Hint 2/" in second.stdout
+    assert "gives the answer away" in third.stdout and "--show-spoiler" in third.stdout   # not shown unasked
+    spoiler = run("hint", "casts-1", "--show-spoiler")
+    assert "Hint 3/3 for casts-1 (spoiler)" in spoiler.stdout
+    assert run("hint", "--reset", "casts-1").returncode == 0
+    assert "Hint 1/" in run("hint", "casts-1").stdout
     assert run("hint", "no-such-exercise").returncode == 2
+    assert run("hint", "--reset", "no-such-exercise").returncode == 2
+
+
+def test_checking_the_capstone_touches_only_the_changed_exercise(tmp_path):
+    from autograder import hints
+
+    from .conftest import with_answer, write
+    nb = with_answer("capstone-2", "def masked_mean_pool(h, mask):\n    return tf.reduce_mean(h, axis=1)\n")
+    path = write(nb, tmp_path / "capstone.ipynb")
+    for _ in range(2):
+        assert run("check", str(path)).returncode == 1
+    stages = {ex: hints.stage(ex) for ex in ("capstone-1", "capstone-2", "capstone-3")}
+    assert stages == {"capstone-1": 1, "capstone-2": 1, "capstone-3": 1}, stages   # reruns advance nothing
 
 
 def test_progress_reads_state_from_the_notebooks(tmp_path):
     shutil.copy(ROOT / "solutions" / "casts-1.ipynb", tmp_path / "casts-1.ipynb")
+    shutil.copy(ROOT / "exercises" / "no-grad-ops-1.ipynb", tmp_path / "no-grad-ops-1.ipynb")  # raises as shipped
     out = run("progress", str(tmp_path)).stdout
     assert "casts-1" in out and "solved" in out
     assert f"1/{len(catalog.all_exercises())} solved" in out
+    line = next(ln for ln in out.splitlines() if "no-grad-ops-1" in ln)
+    assert "not started" in line and "error" not in line, line
+
+
+def test_watch_rechecks_on_save(tmp_path):
+    """A real file save: watch prints a verdict, the notebook is rewritten, watch prints the new verdict."""
+    import os
+    import queue
+    import threading
+    path = tmp_path / "casts-1.ipynb"
+    shutil.copy(ROOT / "exercises" / "casts-1.ipynb", path)
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "autograder", "watch", str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+
+    def until(text: str) -> list[str]:
+        seen = []
+        while True:
+            line = lines.get(timeout=300)
+            seen.append(line)
+            if text in line:
+                return seen
+
+    try:
+        first = until("checked in")
+        assert any("casts-1 not solved yet" in ln for ln in first), first
+        shutil.copy(ROOT / "solutions" / "casts-1.ipynb", tmp_path / "new.ipynb")
+        os.replace(tmp_path / "new.ipynb", path)               # how Jupyter saves: write, then rename
+        second = until("checked in")
+        assert any("casts-1 solved" in ln for ln in second), second
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 def test_shard_and_merge_equal_unsharded(tmp_path):
@@ -139,3 +192,18 @@ def test_empty_shard_is_a_complete_report(tmp_path):
     proc = run("grade", str(tmp_path / "class"), "--out", str(tmp_path / "r"), "--shard", "3/4", "--no-progress")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads((tmp_path / "r" / "grades.json").read_text()) == []
+
+
+def test_a_helper_outside_the_answer_cell_gets_the_same_message_from_cli_and_grader(tmp_path):
+    from .conftest import HELPER, USES_HELPER, with_answer, with_extra_cell, write
+    message = ("`as_float` is defined outside the answer cell; the grader only uses answer cells - move it into "
+               "the answer cell")
+    bad = write(with_extra_cell(with_answer("casts-1", USES_HELPER), HELPER), tmp_path / "bad" / "casts-1.ipynb")
+    good = write(with_answer("casts-1", HELPER + "\n\n" + USES_HELPER), tmp_path / "good" / "casts-1.ipynb")
+    out = run("check", str(bad))
+    assert out.returncode == 1 and message in out.stdout, out.stdout + out.stderr
+    assert run("check", str(good)).returncode == 0
+    shutil.copy(bad, write(with_answer("casts-1", ""), tmp_path / "class" / "alice" / "casts-1.ipynb"))
+    graded = run("grade", str(tmp_path / "class"), "--out", str(tmp_path / "r"), "--no-progress")
+    rows = json.loads((tmp_path / "r" / "grades.json").read_text())
+    assert graded.returncode == 0 and rows[0]["status"] == "failed" and rows[0]["reasons"] == [message], rows

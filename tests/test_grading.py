@@ -169,7 +169,9 @@ def test_failed_gradient_check_carries_the_doctors_diagnosis(graded):
     _, out, rows = graded
     r = rows[("shipped", "casts-1")]
     diagnosis = [n for n in r["notes"] if n.startswith("gradient doctor:")]
-    assert diagnosis and catalog.get("casts-1").cause in diagnosis[0], r["notes"]
+    from autograder.doctor.causes import CAUSES
+    # The verdict as the doctor's sentence for the cause (a learner cannot act on a bare code).
+    assert diagnosis and CAUSES[catalog.get("casts-1").cause].meaning in diagnosis[0], r["notes"]
     assert "Cast to int32" in diagnosis[0]
     assert diagnosis[0] in (out / "feedback" / "shipped.md").read_text()
     assert not any("gradient doctor" in n for n in rows[("solved", "casts-1")]["notes"])

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from autograder import catalog
-from autograder.learner import evaluate
+from autograder.learner import evaluate, symptom
 from autograder.notebook import answer_cells, role
 
 from .conftest import ROOT, namespace_of
@@ -29,6 +29,9 @@ def test_exercise_fails_as_shipped(ex_id):
     result = evaluate(ex_id, namespace_of(_nb("exercises", ex_id)))
     assert not result.passed, f"{ex_id} passes its check as shipped: the exercise teaches nothing"
     assert all(len(p) > 15 for p in result.problems), result.problems  # specific messages, not just "failed"
+    shipped = getattr(catalog.get(ex_id).module, "SYMPTOM", None)
+    if shipped is not None:   # the learner's feedback compares the current symptom with this one
+        assert symptom(result.problems) == shipped, (ex_id, result.problems)
 
 
 @pytest.mark.parametrize("ex_id", EXERCISES)

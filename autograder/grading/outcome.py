@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import catalog
+from .. import answer_rules, catalog
 from ..compare import compare
 from ..notebook import NotebookError, read, splice
 from ..sandbox.child import EXIT_INTERNAL
@@ -56,7 +56,9 @@ class Grader:
         exercises = catalog.by_notebook(release_name)
         try:
             release = read(self.releases / release_name)
-            spliced = splice(release, read(path))
+            submission = read(path)
+            spliced = splice(release, submission)
+            outside = answer_rules.in_submission(release, submission)
         except NotebookError as exc:
             return Pending(self, student, release_name, exercises, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - whatever else a malformed file trips on: that file only
@@ -66,7 +68,7 @@ class Grader:
             self.reference(ex.id)
         # One child per notebook: its cells run once, then every exercise in it is probed.
         job = self.sandbox.submit("submission", [ex.id for ex in exercises], self.seed, spliced.cells)
-        return Pending(self, student, release_name, exercises, job=job, notes=spliced.notes)
+        return Pending(self, student, release_name, exercises, job=job, notes=spliced.notes, outside=outside)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Pending:
     job: Future | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    outside: dict[str, list[str]] = field(default_factory=dict)  # helpers defined outside the answer cells
 
     def outcomes(self) -> list[Outcome]:
         if self.error is not None:
@@ -99,7 +102,10 @@ class Pending:
         outs = []
         for ex in self.exercises:
             entry = report.get("exercises", {}).get(ex.id, {})
-            if tampered:
+            if ex.id in self.outside:
+                outs.append(self._out(ex, "failed", [answer_rules.outside_message(n) for n in self.outside[ex.id]],
+                                      notes, result.seconds))
+            elif tampered:
                 shown = ", ".join(tampered[:5]) + (" ..." if len(tampered) > 5 else "")
                 outs.append(self._out(ex, "failed", [f"the submission replaced functions the checks rely on "
                                                      f"({shown}); that is not allowed"], notes, result.seconds))

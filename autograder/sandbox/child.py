@@ -14,6 +14,8 @@ import traceback
 
 import numpy as np
 
+from autograder.messages import explain as _explain
+
 RESULT_JSON = "result.json"
 RESULT_ARRAYS = "arrays.npz"
 OUTPUT = "output.txt"
@@ -77,11 +79,7 @@ def _short_error(exc: BaseException, label: str, redact: bool = False) -> str:
     an exception message cannot carry the hidden inputs out to the learner; shapes and small integers stay."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<")]
     where = f" (line {frames[-1].lineno})" if frames else ""
-    try:
-        text = str(exc).strip().splitlines()
-    except BaseException:  # noqa: BLE001 - a learner's exception class may fail in __str__
-        text = ["(its message could not be shown)"]
-    first = text[0][:300] if text else ""
+    first = _explain(exc)       # the explanatory lines, not just a wrapper's first line (Keras's, say)
     if redact:
         first = _DECIMALS.sub("…", first)
     return f"{label} raised {type(exc).__name__}{where}: {first}".rstrip(": ")

@@ -11,6 +11,7 @@ SEQ = 200
 POINTS = 3
 ENTRY = "LogitScale"
 CAUSE = "untracked_variable"
+SYMPTOM = "structure"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "Run the audit cell at the end of the notebook: which weight that the model clearly uses is missing from "
     "its table?",
@@ -37,7 +38,8 @@ def cases(rng):
 
 def probe(cls, case):
     layer = cls()
-    return probe_layer(layer, case["similarities"], {"log_scale": np.asarray(case["log_scale"])}, case["upstream"])
+    return probe_layer(layer, case["similarities"], {"log_scale": np.asarray(case["log_scale"])}, case["upstream"],
+                       initial=True)
 
 
 def reference(init=10.0, **kwargs):

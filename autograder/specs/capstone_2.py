@@ -9,6 +9,7 @@ SEQ = 201
 POINTS = 3
 ENTRY = "masked_mean_pool"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("h",)
 HINTS = (
     "In the audit, the embedding and projection weights have no gradient. Follow `h` through "
@@ -26,8 +27,9 @@ WHY = ("A cast to an integer dtype has no gradient (and rounds the values toward
 def cases(rng):
     import numpy as np
     out = []
-    for batch, steps, dim in [(2, 4, 3), (3, 6, 2), (4, 5, 4)]:
+    for batch, steps, dim in [(2, 4, 3), (3, 6, 2), (4, 5, 4), (1, 3, 2)]:
         lengths = rng.integers(1, steps + 1, size=batch)
+        lengths[0], lengths[-1] = (steps, 1) if batch > 1 else (2,) * 2   # full rows and one-token rows
         mask = (np.arange(steps)[None, :] < lengths[:, None]).astype("int32")
         out.append({
             "h": (2.0 * rng.normal(size=(batch, steps, dim))).astype("float32"),

@@ -7,6 +7,7 @@ SEQ = 202
 POINTS = 3
 ENTRY = "l2_normalize"
 CAUSE = "stop_gradient"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("x",)
 HINTS = (
     "The values are right and nothing is None, but compare the gradient with finite differences (the cell "
@@ -22,8 +23,10 @@ WHY = ("Dividing by a norm the tape cannot see gives the gradient of `x / c` for
 
 def cases(rng):
     out = []
-    for batch, dim in [(3, 4), (2, 6), (5, 3)]:
+    for batch, dim in [(3, 4), (2, 6), (5, 3), (1, 4)]:
         out.append({"x": rng.normal(size=(batch, dim)).astype("float32")})
+    out[0]["x"][1] *= 1e3                       # rows of very different lengths: the gradient of a unit vector
+    out[0]["x"][2] *= 1e-2                      # scales with 1 / norm
     return out
 
 

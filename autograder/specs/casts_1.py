@@ -7,6 +7,7 @@ SEQ = 10
 POINTS = 2
 ENTRY = "mse_loss"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Follow the path from `w` to the loss: is every tensor on it a floating-point tensor?",

@@ -7,6 +7,7 @@ SEQ = 11
 POINTS = 2
 ENTRY = "rating_loss"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("logits",)
 HINTS = (
     "What dtype does `tf.argmax` return, and what does the tape do at an integer tensor?",

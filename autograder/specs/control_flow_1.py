@@ -1,4 +1,6 @@
 """control-flow-1: an attention-entropy bonus that masks 0 * log(0) with tf.where and gets NaN gradients."""
+from ._cases import entropy_edge_rows
+
 ID = "control-flow-1"
 TITLE = "Masking 0 · log 0 with tf.where"
 CHAPTER = "control-flow"
@@ -7,6 +9,7 @@ SEQ = 120
 POINTS = 2
 ENTRY = "masked_entropy"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("logits",)
 HINTS = (
     "The value is finite and correct, only the gradient is NaN. Which elements does `tf.where` throw away, and "
@@ -33,7 +36,7 @@ def cases(rng):
             "logits": (1.5 * rng.normal(size=(rows, cols))).astype("float32"),
             "mask": mask,
         })
-    return out
+    return entropy_edge_rows(out)
 
 
 def reference(logits, mask):

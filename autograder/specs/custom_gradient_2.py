@@ -9,6 +9,7 @@ SEQ = 71
 POINTS = 2
 ENTRY = "binary_linear_loss"
 CAUSE = "wrong_custom_gradient"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Your gradient for `w` does not change when you change `x` or `y`. What does the custom `grad` "
@@ -29,6 +30,7 @@ def cases(rng):
         w = rng.uniform(-1.6, 1.6, size=(d, k))
         w = np.where(np.abs(w) < 0.05, 0.3, w)        # keep away from sign(0)
         w.flat[0] = 1.4                               # at least one weight outside the clip range
+        w.flat[1], w.flat[-1] = 1.0, -1.0             # and on its boundary: the goal says |w| <= 1 passes
         out.append({
             "w": w.astype("float32"),
             "x": rng.normal(size=(n, d)).astype("float32"),

@@ -11,6 +11,7 @@ SEQ = 90
 POINTS = 2
 ENTRY = "RMSNorm"
 CAUSE = "untracked_variable"
+SYMPTOM = "structure"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "Print `len(layer.trainable_variables)` for your layer. Is the gain in that list?",
     "Keras 3 tracks `keras.Variable`s and sub-layers, but not a raw `tf.Variable` assigned as an attribute, "
@@ -32,12 +33,13 @@ def cases(rng):
             "gain": rng.normal(size=(d,)).astype("float32"),
             "upstream": rng.normal(size=shape).astype("float32"),
         })
+    out[0]["x"][1] *= 1e-3      # a row of near-zero features (padding, say): there the epsilon sets the output
     return out
 
 
 def probe(cls, case):
     layer = cls(case["x"].shape[-1])
-    return probe_layer(layer, case["x"], {"gain": case["gain"]}, case["upstream"])
+    return probe_layer(layer, case["x"], {"gain": case["gain"]}, case["upstream"], initial=True)
 
 
 def _reference_class():

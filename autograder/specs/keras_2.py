@@ -11,6 +11,7 @@ SEQ = 91
 POINTS = 2
 ENTRY = "MLPHead"
 CAUSE = "untracked_variable"
+SYMPTOM = "structure"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "Call the layer twice on the same input. Do you get the same output? Count `layer.trainable_variables`.",
     "`keras.layers.Dense(...)(h)` inside `call()` builds a brand-new layer, with fresh random weights, on every "

@@ -1,6 +1,8 @@
 """nan-1: an entropy bonus over masked attention weights, guarded with tf.where (the where trap)."""
 import numpy as np
 
+from ._cases import entropy_edge_rows
+
 ID = "nan-1"
 TITLE = "An entropy bonus guarded with tf.where"
 CHAPTER = "nan"
@@ -9,6 +11,7 @@ SEQ = 60
 POINTS = 2
 ENTRY = "masked_entropy"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("logits",)
 HINTS = (
     "The forward value is finite, the gradient is NaN. Which elements of `probs` are exactly 0, and what does "
@@ -31,7 +34,7 @@ def cases(rng):
         mask[:, 0] = True                       # every row attends somewhere
         mask[0, -1] = False                     # and at least one position is masked
         out.append({"logits": logits, "mask": mask})
-    return out
+    return entropy_edge_rows(out)
 
 
 def reference(logits, mask):

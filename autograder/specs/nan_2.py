@@ -7,6 +7,7 @@ SEQ = 61
 POINTS = 2
 ENTRY = "diversity_loss"
 CAUSE = "nan_backward"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("emb",)
 HINTS = (
     "Which pairs have distance exactly 0? What is the derivative of sqrt(u) at u = 0?",
@@ -22,8 +23,12 @@ WHY = ("Each embedding's distance to itself is 0, where the norm has no derivati
 
 def cases(rng):
     out = []
-    for n, d in [(4, 2), (5, 3), (6, 4)]:
+    for n, d in [(4, 2), (5, 3), (6, 4), (1, 3)]:
         out.append({"emb": rng.normal(size=(n, d)).astype("float32")})
+    # Two identical embeddings: distance 0 off the diagonal as well, where a fix that only masks the diagonal
+    # (i == j) still takes the square root's gradient at 0.
+    out[1]["emb"][3] = out[1]["emb"][1]
+    out[2]["emb"][0] = out[2]["emb"][5]
     return out
 
 

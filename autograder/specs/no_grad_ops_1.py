@@ -9,6 +9,7 @@ SEQ = 40
 POINTS = 2
 ENTRY = "distinct_item_loss"
 CAUSE = "no_gradient_registered"
+SYMPTOM = "crash"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Read the error: it names the op type whose gradient TensorFlow cannot find. Which line creates it?",
@@ -28,6 +29,7 @@ def cases(rng):
         d = int(rng.integers(2, 5))
         table = rng.normal(size=(n_items, d)).astype("float32")
         targets = rng.normal(size=(n_items,)).astype("float32")
+        table[1], targets[1] = table[0], targets[0]   # items 0 and 1 differ but have equal features and targets
         ids = np.concatenate([np.arange(n_items), rng.integers(0, n_items, size=batch - n_items)])
         ids = rng.permutation(ids).astype("int32")
         out.append({

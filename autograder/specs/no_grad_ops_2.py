@@ -7,6 +7,7 @@ SEQ = 41
 POINTS = 3
 ENTRY = "probit_nll"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "The loss leaves TensorFlow for a moment. Can the tape see inside a `tf.numpy_function`?",
@@ -20,14 +21,30 @@ WHY = ("tf.numpy_function runs opaque Python, so TensorFlow registers it as non-
        "exp(-z^2/2 - log Phi(z)) / sqrt(2 pi), which never divides by an underflowed Phi(z).")
 
 
+# Margins z = (2y - 1) * (x @ w) the hidden cases must contain. The deep tail is where the exercise's point
+# lies: in float32, Phi(z) underflows to 0 below about z = -13 (log(Phi) = -inf, gradient NaN; a floor such as
+# max(Phi, 1e-30) gives a finite but wrong loss and a zero gradient), while log_ndtr stays exact.
+TAIL_MARGINS = (-30.0, -20.0, -9.0, 0.0, 12.0)
+
+
+def _with_margins(w, x, y, margins):
+    """Rewrite the first rows of ``x`` so that those rows' margins are exactly ``margins``."""
+    direction = w[:, 0] / float(w[:, 0] @ w[:, 0])          # x_row @ w = m for x_row = m * direction
+    for row, m in enumerate(margins):
+        x[row] = (m * (2.0 * y[row] - 1.0)) * direction
+    return x
+
+
 def cases(rng):
     out = []
-    for n, d in [(6, 2), (9, 3), (12, 4)]:
-        out.append({
-            "w": (1.5 * rng.normal(size=(d, 1))).astype("float32"),
-            "x": rng.normal(size=(n, d)).astype("float32"),
-            "y": rng.integers(0, 2, size=(n,)).astype("float32"),
-        })
+    for n, d in [(6, 2), (9, 3), (12, 4), (1, 2)]:
+        w = (1.5 * rng.normal(size=(d, 1))).astype("float32")
+        x = rng.normal(size=(n, d)).astype("float32")
+        y = rng.integers(0, 2, size=(n,)).astype("float32")
+        out.append({"w": w, "x": x, "y": y})
+    _with_margins(out[1]["w"], out[1]["x"], out[1]["y"], TAIL_MARGINS)
+    _with_margins(out[2]["w"], out[2]["x"], out[2]["y"], (-25.0, -15.0, 6.0))
+    _with_margins(out[3]["w"], out[3]["x"], out[3]["y"], (-40.0,))        # one example, far in the tail
     return out
 
 

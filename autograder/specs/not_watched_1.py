@@ -7,6 +7,7 @@ SEQ = 80
 POINTS = 2
 ENTRY = "score_and_saliency"
 CAUSE = "not_watched"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "The weights get gradients in training, so the model is fine. What is different about `images`?",
     "A tape tracks trainable variables automatically, but a plain tensor only if you call `tape.watch` on it.",

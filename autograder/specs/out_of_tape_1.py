@@ -9,6 +9,7 @@ SEQ = 20
 POINTS = 2
 ENTRY = "scale_free_loss"
 CAUSE = "left_tensorflow"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "The gradient is not None, but it is wrong. Which values in the loss did the tape treat as constants?",

@@ -7,6 +7,7 @@ SEQ = 21
 POINTS = 2
 ENTRY = "loss_and_gradients"
 CAUSE = "outside_tape"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 HINTS = (
     "Which variables does the tape see being read? Try `tape.watched_variables()`.",
     "The tape records only what runs inside its `with` block; the encoder ran before the block opened.",

@@ -7,6 +7,7 @@ SEQ = 110
 POINTS = 2
 ENTRY = "sequence_loss"
 CAUSE = "stateful_op"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w_x", "w_h")
 HINTS = (
     "The gradients are not None, but they are wrong. Which path from the loss back to an early time step "

@@ -7,6 +7,7 @@ SEQ = 100
 POINTS = 2
 ENTRY = "smoothed_loss"
 CAUSE = "stateful_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "The loss reads `smoothed`, and `smoothed` was filled from the predictions. How did the values get there?",

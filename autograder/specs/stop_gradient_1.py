@@ -7,6 +7,7 @@ SEQ = 30
 POINTS = 2
 ENTRY = "pooled_loss"
 CAUSE = "stop_gradient"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w_score", "w_value")
 HINTS = (
     "`w_value` gets a gradient and `w_score` does not. What lies on every path from `w_score` to the loss?",

@@ -1,4 +1,6 @@
 """stop-gradient-2: weights quantised in the forward pass need a straight-through estimator."""
+import numpy as np
+
 from ._cases import regression_batches
 
 ID = "stop-gradient-2"
@@ -9,6 +11,7 @@ SEQ = 31
 POINTS = 3
 ENTRY = "quantised_loss"
 CAUSE = "non_differentiable_op"
+SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "`tf.round` has no registered gradient, so the tape returns None for `w`. The forward pass must stay rounded.",
@@ -24,7 +27,15 @@ STEP = 0.25
 
 
 def cases(rng):
-    return regression_batches(rng, n_range=(4, 10), d_range=(2, 6))
+    out = regression_batches(rng, n_range=(4, 10), d_range=(2, 6))
+    # Weights exactly half-way between two grid points: tf.round rounds half to even (0.125 -> 0, 0.375 -> 0.5),
+    # where floor(w / STEP + 0.5) and friends round up. "Keep the forward pass exactly as it is" includes them.
+    ties = np.array([0.125, -0.625, 0.375], "float32")
+    for case in out[:2]:                        # the first two weights of two cases; the rest stay random
+        case["w"][:2, 0] = ties[:2] if case is out[0] else ties[1:]
+    out.append({"w": np.array([[0.125], [-0.9]], "float32"),                  # a batch of one example
+                "x": rng.normal(size=(1, 2)).astype("float32"), "y": rng.normal(size=(1, 1)).astype("float32")})
+    return out
 
 
 def reference(w, x, y):

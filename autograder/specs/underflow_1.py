@@ -9,6 +9,7 @@ SEQ = 50
 POINTS = 2
 ENTRY = "next_token_loss"
 CAUSE = "underflow"
+SYMPTOM = "nan"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("W",)
 HINTS = (
     "Print `tf.nn.softmax(logits)` for the batch: which probabilities are exactly 0, and what is log(0)?",

@@ -9,6 +9,7 @@ SEQ = 51
 POINTS = 2
 ENTRY = "bce_loss"
 CAUSE = "saturation"
+SYMPTOM = "wrong"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
     "Look at the per-example gradient with respect to the logits: which examples send back exactly 0, and "
