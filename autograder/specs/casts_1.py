@@ -14,7 +14,7 @@ HINTS = (
     "`tf.cast(..., tf.int32)` has no gradient: the tape stops at any cast to an integer dtype.",
     "Cast the integer *labels* to float32 instead of casting the *predictions* to int32.",
 )
-WHY = ("A cast to an integer dtype is registered as having no gradient, so the path from `w` to the loss was cut. "
+WHY = ("`Cast`'s gradient function returns None when either dtype is an integer, so the path from `w` to the loss was cut. "
        "Casting the labels to float keeps every tensor on the path differentiable.")
 
 

@@ -14,7 +14,7 @@ CAUSE = "non_differentiable_op"
 SYMPTOM = "none"           # how the bug shows as shipped (tests/test_invariants.py checks it)
 WRT = ("w",)
 HINTS = (
-    "`tf.round` has no registered gradient, so the tape returns None for `w`. The forward pass must stay rounded.",
+    "`tf.round`'s gradient function (op `Round`) returns None, so the tape returns None for `w`. The forward pass must stay rounded.",
     "Straight-through estimator: use the rounded value going forward, and pretend the rounding was the identity "
     "going backward. `tf.stop_gradient` can hide the difference between the two from the tape.",
     "`w_q = w + tf.stop_gradient(quantise(w) - w)`: forward it equals `quantise(w)`, backward its gradient is 1.",
