@@ -16,41 +16,56 @@ def describe(key: str) -> str:
     return f"`{key}`"
 
 
+def as_numbers(value, shape: tuple) -> np.ndarray | None:
+    """``value`` as float64 if it is a real float/int array of ``shape``; anything else (bool, complex, object,
+    datetime, timedelta, strings, another type, another shape) is None: it is not a probe result."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu" or value.shape != tuple(shape):
+        return None
+    return value.astype(np.float64)
+
+
+def _compare_key(key: str, got, ref, rtol: float, atol: float) -> str | None:
+    what = describe(key)
+    if ref is None:
+        # The reference itself has no gradient here (a deliberately frozen input).
+        if got is not None and not (isinstance(got, np.ndarray) and got.dtype.kind in "fiu" and not np.any(got)):
+            return f"{what} should be None (this input must not be trained), but it is not"
+        return None
+    if got is None:
+        return f"{what} is None: the tape found no differentiable path from the result to it"
+    ref = np.asarray(ref, dtype=np.float64)
+    if isinstance(got, np.ndarray) and got.dtype.kind in "fiu" and got.shape != ref.shape:
+        return f"{what} has shape {got.shape}, expected shape {ref.shape}"
+    got = as_numbers(got, ref.shape)
+    if got is None:
+        return f"{what} was not produced (not an array of numbers)"
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(ref)):
+        return f"{what} contains {'NaN' if np.any(np.isnan(got)) else 'inf'}"
+    if not np.allclose(got, ref, rtol=rtol, atol=atol, equal_nan=True):
+        diff = float(np.nanmax(np.abs(got - ref)))
+        if key == "forward":
+            return (f"{what} is not the intended result (off by up to {diff:.2g}): the fix must "
+                    "compute what the exercise describes, with the gradient flowing")
+        if np.all(got == 0):
+            return f"{what} is exactly zero everywhere, but it should not be"
+        return f"{what} has wrong values (off by up to {diff:.2g} from the correct gradient)"
+    return None
+
+
 def compare_case(student: dict, reference: dict, rtol: float, atol: float) -> dict[str, str]:
-    """One message per quantity that is wrong, keyed by the quantity."""
+    """One message per quantity that is wrong, keyed by the quantity. The student's side is untrusted data: any
+    value that cannot be compared, or any failure while comparing it, is "not produced", never an error."""
     problems: dict[str, str] = {}
     for key, ref in reference.items():
-        what = describe(key)
         if key not in student:
-            problems[key] = f"{what} was not produced"
+            problems[key] = f"{describe(key)} was not produced"
             continue
-        got = student[key]
-        if ref is None:
-            # The reference itself has no gradient here (a deliberately frozen input).
-            if got is not None and np.any(np.asarray(got) != 0):
-                problems[key] = f"{what} should be None (this input must not be trained), but it is not"
-            continue
-        if got is None:
-            problems[key] = f"{what} is None: the tape found no differentiable path from the result to it"
-            continue
-        got = np.asarray(got)
-        ref = np.asarray(ref)
-        if got.shape != ref.shape:
-            problems[key] = f"{what} has shape {got.shape}, expected shape {ref.shape}"
-            continue
-        if not np.all(np.isfinite(got)) and np.all(np.isfinite(ref)):
-            bad = "NaN" if np.any(np.isnan(got)) else "inf"
-            problems[key] = f"{what} contains {bad}"
-            continue
-        if np.issubdtype(got.dtype, np.number) and not np.allclose(got, ref, rtol=rtol, atol=atol, equal_nan=True):
-            diff = float(np.nanmax(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
-            if key == "forward":
-                problems[key] = (f"{what} is not the intended result (off by up to {diff:.2g}): the fix must "
-                                 "compute what the exercise describes, with the gradient flowing")
-            elif np.all(got == 0):
-                problems[key] = f"{what} is exactly zero everywhere, but it should not be"
-            else:
-                problems[key] = f"{what} has wrong values (off by up to {diff:.2g} from the correct gradient)"
+        try:
+            message = _compare_key(key, student[key], ref, rtol, atol)
+        except Exception:  # noqa: BLE001
+            message = f"{describe(key)} was not produced (not an array of numbers)"
+        if message:
+            problems[key] = message
     return problems
 
 

@@ -47,7 +47,8 @@ class GradeItem(pytest.Item):
 
 class GradingPlugin:
     def __init__(self, submissions: Path, out: Path, seed: int, shard_spec: tuple[int, int] | None,
-                 limits: dict | None, parallel: int | None, hide: list[Path], progress: bool = True):
+                 limits: dict | None, parallel: int | None, hide: list[Path], progress: bool = True,
+                 insecure: bool = False, tamper_check: bool = True):
         self.root = submissions
         self.out = out
         self.seed = seed
@@ -56,6 +57,8 @@ class GradingPlugin:
         self.parallel = parallel
         self.hide = hide
         self.progress = progress
+        self.insecure = insecure
+        self.tamper_check = tamper_check
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self._pending: dict[str, Pending] = {}
         self._bar = None
@@ -70,7 +73,8 @@ class GradingPlugin:
         subs = discover(self.root)
         if self.shard_spec:
             subs = shard(subs, *self.shard_spec)
-        self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide])
+        self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
+                               secure=True, insecure=self.insecure, tamper_check=self.tamper_check)
         self.grader = Grader(self.sandbox, seed=self.seed)
         items = []
         for sub in subs:
