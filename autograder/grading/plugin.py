@@ -13,7 +13,7 @@ import pytest
 from .. import catalog
 from ..sandbox.pool import Sandbox
 from .outcome import Grader, Outcome, Pending
-from .report import write_reports
+from .report import clean_text, write_reports
 from .submissions import Submission, discover, shard
 
 
@@ -38,11 +38,11 @@ class GradeItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, GradeFailed):
             o = excinfo.value.outcome
-            return f"{o.status}: " + "\n".join(o.reasons)
+            return clean_text(f"{o.status}: " + "\n".join(o.reasons))
         return f"grader error: {excinfo.value!r}"
 
     def reportinfo(self):
-        return self.submission.path, None, f"{self.submission.student}::{self.exercise}"
+        return self.submission.path, None, clean_text(f"{self.submission.student}::{self.exercise}")
 
 
 class GradingPlugin:
@@ -82,7 +82,7 @@ class GradingPlugin:
             if sub.problem is None:
                 self._pending[sub.key] = self.grader.start(sub.student, sub.path, sub.release)
             for ex_id in exercises:
-                items.append(GradeItem.from_parent(session, name=f"{sub.student}::{ex_id}", submission=sub,
+                items.append(GradeItem.from_parent(session, name=clean_text(f"{sub.student}::{ex_id}"), submission=sub,
                                                    exercise=ex_id, plugin=self))
         session.items = items
         session.testscollected = len(items)

@@ -60,7 +60,7 @@ def resolve_limits(limits: dict | None) -> dict:
 
 # A number standing on its own (not part of a name such as ``casts-1`` or ``w2``).
 _NUMBER = re.compile(r"(?<![\w.\-])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
-_LINE = re.compile(r"\(line (\d{1,4})\)")
+_LINE = re.compile(r"\(line \d{1,4}\)|>:\d{1,4}\b")
 
 
 def safe_text(value, limit: int = 2000) -> str:
