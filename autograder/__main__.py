@@ -55,7 +55,8 @@ def cmd_grade(args) -> int:
         return 2
     plugin = GradingPlugin(subs, out, args.seed, shard, limits, args.parallel,
                            _hidden_paths(subs, out), progress=not args.no_progress, insecure=args.insecure,
-                           tamper_check=os.environ.get("AUTOGRADER_NO_TAMPER_CHECK") != "1")
+                           # Tests switch the courtesy layers (tamper check, audit hook) off to show the jail holds alone.
+                           courtesy=os.environ.get("AUTOGRADER_COURTESY_LAYERS") != "off")
     out.mkdir(parents=True, exist_ok=True)
     ini = Path(__file__).parent / "grading" / "pytest-grader.ini"
     # A clean pytest: no plugins from the environment, no conftest, no cache, no ini files from the class folder.

@@ -48,7 +48,7 @@ class GradeItem(pytest.Item):
 class GradingPlugin:
     def __init__(self, submissions: Path, out: Path, seed: int, shard_spec: tuple[int, int] | None,
                  limits: dict | None, parallel: int | None, hide: list[Path], progress: bool = True,
-                 insecure: bool = False, tamper_check: bool = True):
+                 insecure: bool = False, courtesy: bool = True):
         self.root = submissions
         self.out = out
         self.seed = seed
@@ -58,7 +58,7 @@ class GradingPlugin:
         self.hide = hide
         self.progress = progress
         self.insecure = insecure
-        self.tamper_check = tamper_check
+        self.courtesy = courtesy
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self._pending: dict[str, Pending] = {}
         self._bar = None
@@ -74,7 +74,7 @@ class GradingPlugin:
         if self.shard_spec:
             subs = shard(subs, *self.shard_spec)
         self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
-                               secure=True, insecure=self.insecure, tamper_check=self.tamper_check)
+                               secure=True, insecure=self.insecure, courtesy=self.courtesy)
         self.grader = Grader(self.sandbox, seed=self.seed)
         items = []
         for sub in subs:

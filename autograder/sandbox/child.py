@@ -242,18 +242,38 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes:
 
 
 def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
-    """Forked by the zygote for one job: owns the job's namespaces and its deadline, reports how the job ended.
+    """Forked by the zygote for one job: creates the job's namespaces, forks the job's init into them, waits.
 
-    No learner code runs here. The job itself is this process's child: PID 1 of the new PID namespace, so when it
-    ends (or is killed at the deadline) the kernel kills every process it started."""
+    No learner code runs here or in the init (see ``init_main``)."""
     from autograder.sandbox import isolation
     os.setsid()
     why = isolation.unshare_job() if namespaces else "not requested"
     pid = os.fork()
     if pid == 0:
         try:
+            init_main(job_fd, status_fd, msg, why)
+        finally:
+            os._exit(EXIT_INTERNAL)
+    os.close(job_fd)
+    os.close(status_fd)
+    os.waitpid(pid, 0)
+    os._exit(0)
+
+
+def init_main(job_fd: int, status_fd: int, msg: dict, why: str | None) -> None:
+    """PID 1 of the job's namespace: sets up the job's view of the file system, forks the job, enforces its
+    deadline and reports how it ended. When this process exits the kernel kills every process left in the
+    namespace (double forks and pid changes included). It installs no signal handler, so nothing inside the
+    namespace can signal it, not even with SIGKILL; and it is not dumpable, so nothing can read or trace it."""
+    from autograder.sandbox import isolation
+    isolation.die_with_parent()
+    view = isolation.private_view(msg["workdir"], msg["jobs_root"], msg["hide"]) if why is None else []
+    isolation.no_dump()
+    pid = os.fork()
+    if pid == 0:
+        try:
             os.close(status_fd)
-            job_main(job_fd, msg, why is None)
+            job_main(job_fd, msg, why is None, view)
         finally:
             os._exit(EXIT_INTERNAL)
     os.close(job_fd)
@@ -261,7 +281,7 @@ def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
     deadline = time.monotonic() + wall + max(2.0, 0.25 * wall)
     timed_out = False
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, _ = os.wait4(pid, os.WNOHANG)
         if done:
             break
         if time.monotonic() > deadline and not timed_out:
@@ -281,15 +301,13 @@ def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
     os._exit(0)
 
 
-def job_main(job_fd: int, msg: dict, namespaced: bool) -> None:
-    """PID 1 of the job's namespace. Never returns: always ends in ``os._exit`` so no learner hook runs after."""
+def job_main(job_fd: int, msg: dict, namespaced: bool, view: list[str]) -> None:
+    """The job (PID 2 of its namespace). Never returns: always ends in ``os._exit`` so no learner hook runs after."""
     from autograder.sandbox import isolation, tamper
     isolation.die_with_parent()
     workdir = msg["workdir"]
-    report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "view": []}
-    if namespaced:
-        report["view"] = isolation.private_view(workdir, msg["jobs_root"], msg["hide"])
-    else:
+    report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "view": view}
+    if not namespaced:
         os.setpgid(0, 0)
     sock = socket.socket(fileno=job_fd)
     job = _receive_job(sock)
@@ -314,7 +332,9 @@ def job_main(job_fd: int, msg: dict, namespaced: bool) -> None:
         raw = _CappedOutput(1, limits["output_bytes"])
         sys.stdout = sys.__stdout__ = _text(raw)
         sys.stderr = sys.__stderr__ = _text(raw)
-        isolation.install_audit_hook(msg["hide"], workdir)
+        courtesy = job.get("courtesy", True)
+        if courtesy:
+            isolation.install_audit_hook(msg["hide"], workdir)
         before = BEFORE if BEFORE is not None else tamper.snapshot()
         changed = tamper.changed
         ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _no_ipython}
@@ -324,7 +344,7 @@ def job_main(job_fd: int, msg: dict, namespaced: bool) -> None:
         # Frozen now: whatever runs after (the doctor calls the answer again) cannot change what was recorded.
         frozen = dict(arrays)
         _diagnose_all(tasks, fn_for, frozen, report, clock, min(DOCTOR_SECONDS, limits["probe_seconds"]))
-        if job.get("tamper_check", True):
+        if courtesy:
             report["tampered"] = changed(before)
         for stream in (sys.stdout, sys.stderr):
             try:

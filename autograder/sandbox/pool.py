@@ -197,11 +197,11 @@ class Sandbox:
     unless ``insecure`` is also set; the learner's own ``check`` uses ``secure=False`` (best available)."""
 
     def __init__(self, parallel: int | None = None, limits: dict | None = None, hide: list[str] = (),
-                 secure: bool = False, insecure: bool = False, tamper_check: bool = True):
+                 secure: bool = False, insecure: bool = False, courtesy: bool = True):
         self.limits = resolve_limits(limits)
         self.hide = [str(Path(p).resolve()) for p in hide]
         self.parallel = max(1, parallel or os.cpu_count() or 1)
-        self.tamper_check = tamper_check
+        self.courtesy = courtesy   # the tamper check and the audit hook: messages only, nothing relies on them
         self._tmp = Path(tempfile.mkdtemp(prefix="autograder-"))    # mode 0700: this run's alone
         self._jobs = self._tmp / "jobs"
         self._jobs.mkdir(mode=0o700)
@@ -283,7 +283,7 @@ class Sandbox:
         return self._workers.submit(self._run, make_payload, {**self.limits, **(limits or {})})
 
     def _run(self, make_payload, limits: dict) -> JobResult:
-        payload = {**make_payload(), "limits": limits, "tamper_check": self.tamper_check}
+        payload = {**make_payload(), "limits": limits, "courtesy": self.courtesy}
         job_id = str(next(self._ids))
         workdir = self._jobs / f"job-{job_id}"
         workdir.mkdir(mode=0o700)
