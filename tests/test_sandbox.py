@@ -148,6 +148,11 @@ raise RuntimeError(word)
     # 4: a classmate's answer in this child's memory, or in any process it can see.
     "secret_holder": SOLVED + f"# {NEEDLE_HEAD}{NEEDLE_TAIL}\n" + SCAN,
     "classmate_memory": SCAN,
+    # 4, 10: the processes a job can see at all (its init and itself).
+    "proc_view": '''import os
+pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+raise RuntimeError("ONLY-INIT-AND-SELF" if pids == [1, 2] and os.getpid() == 2 else "MORE")
+''',
     # 5: other jobs' folders (and so the trusted files of older designs), by Python and by TensorFlow's C++.
     "other_jobs_files": '''
 import os
@@ -226,7 +231,7 @@ raise RuntimeError(" ".join(words))
     "kill_everything": SOLVED + "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\n",
 }
 # 14, 15, 8: folder names.
-ODD_FOLDERS = {"=HYPERLINK(\"http://x.example\",\"click\")": SOLVED, ".dot_student": SOLVED,
+ODD_FOLDERS = {"=HYPERLINK(\"x.example\",\"click\")": SOLVED, ".dot_student": SOLVED,
                "@SUM(A1)": SOLVED}
 NON_UTF8 = b"caf\xe9-student"
 
@@ -330,6 +335,10 @@ def test_4_no_classmate_data_in_memory(hostile):
     assert "NOTFOUND" in _text(hostile["by"]["classmate_memory"])                     # ... and finds nothing
 
 
+def test_4_10_a_job_sees_only_its_init_and_itself(hostile):
+    assert "ONLY-INIT-AND-SELF" in _text(hostile["by"]["proc_view"]), hostile["by"]["proc_view"]
+
+
 def test_5_no_other_jobs_files(hostile):
     assert "ALONE" in _text(hostile["by"]["other_jobs_files"]), hostile["by"]["other_jobs_files"]
 
@@ -377,7 +386,7 @@ def test_14_csv_cells_never_start_a_formula(hostile):
     with open(hostile["out"] / "grades.csv", encoding="utf-8", newline="") as f:
         cells = [cell for row in csv.reader(f) for cell in row]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
-    assert "'=HYPERLINK(\"http://x.example\",\"click\")" in cells and "'@SUM(A1)" in cells
+    assert "'=HYPERLINK(\"x.example\",\"click\")" in cells and "'@SUM(A1)" in cells
 
 
 def test_15_dot_folder_gets_its_row(hostile):

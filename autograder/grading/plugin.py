@@ -76,6 +76,8 @@ class GradingPlugin:
         self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
                                secure=True, insecure=self.insecure, courtesy=self.courtesy)
         self.grader = Grader(self.sandbox, seed=self.seed)
+        self.grader.isolation.add("jail: bubblewrap around the sandbox" if self.sandbox.jailed
+                                  else "no jail: bubblewrap unavailable, run with --insecure")
         items = []
         for sub in subs:
             exercises = [ex.id for ex in catalog.by_notebook(sub.release)] if sub.release else ["?"]

@@ -208,6 +208,9 @@ class Sandbox:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         argv = [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno())]
         cmd = jail.command(self._jobs, self.hide, argv, self.parallel)
+        problem = jail.check(self.parallel) if cmd is not None and (insecure or not secure) else None
+        if problem:  # a learner's check: bwrap is there but cannot work here; use the best that does
+            cmd = None
         if cmd is None and secure and not insecure:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise JailUnavailable(jail.check() or "no jail available")
