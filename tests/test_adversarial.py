@@ -211,14 +211,15 @@ EXPECT = {
     "patch_result_writer": ("failed", False, [("replaced functions",), ("json.dump",)], []),
     "hard_coded": ("failed", False, [("gradient for `w` is None",)], []),
     "write_report_open": ("error", False, [("PermissionError", "OSError")], []),
-    "write_report_tf": ("error", False, [("Error",)], []),
+    # The report folder is not in the jail: TensorFlow's C++ writes into the job's private /tmp, gone with it.
+    "write_report_tf": ("passed", True, [], []),
     "delete_report": ("error", False, [("PermissionError", "OSError")], []),
     "read_solutions_open": ("error", False, [("PermissionError",), ("not allowed",)], []),
     "read_solutions_tf": ("error", False, [("NotFoundError", "PermissionDeniedError")], []),
     # The specs folder is not in the jail at all: neither the module nor the catalog that lists it loads.
     "import_spec_reference": ("error", False, [("ImportError", "ModuleNotFoundError"),
                                                ("reference", "autograder.specs")], []),
-    "catalog_reference": ("error", False, [("AttributeError", "CatalogError", "ModuleNotFoundError"),
+    "catalog_reference": ("error", False, [("AttributeError", "CatalogError", "ModuleNotFoundError", "TypeError"),
                                            ("reference", "casts-1", "unknown exercise")], []),
     "gc_reference": ("error", False, [("gc.get_objects is not allowed",)], []),
     "subprocess": ("error", False, [("subprocess.Popen is not allowed",)], []),

@@ -148,10 +148,39 @@ raise RuntimeError(word)
     # 4: a classmate's answer in this child's memory, or in any process it can see.
     "secret_holder": SOLVED + f"# {NEEDLE_HEAD}{NEEDLE_TAIL}\n" + SCAN,
     "classmate_memory": SCAN,
+    # 4, 12: the jail's root file system, shared by all jobs of a run, is read-only (no channel between jobs).
+    "root_write": '''words = []
+for path in ("/leak.txt", "/usr/leak.txt", "/jobs/leak.txt"):
+    try:
+        open(path, "w").write("x")
+        words.append("WRITTEN")
+    except OSError:
+        words.append("READONLY")
+raise RuntimeError(" ".join(words))
+''',
     # 4, 10: the processes a job can see at all (its init and itself).
     "proc_view": '''import os
 pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
-raise RuntimeError("ONLY-INIT-AND-SELF" if pids == [1, 2] and os.getpid() == 2 else "MORE")
+if pids == [1, 2] and os.getpid() == 2:
+    raise RuntimeError("ONLY-INIT-AND-SELF")
+# The jail's /proc (a root grader): the other Python processes (zygote, other jobs) must be unreadable.
+me = os.readlink("/proc/self")
+words = []
+for pid in pids:
+    try:
+        python = b"python" in open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        python = False
+    if str(pid) == me or not python:   # bwrap's own init holds its command line only
+        continue
+    for part in ("environ", "mem", "fd/0", "cwd/output.txt"):
+        try:
+            with open(f"/proc/{pid}/{part}", "rb") as f:
+                f.read(1)
+            words.append("READ")
+        except OSError:
+            pass
+raise RuntimeError("READ" if words else "SEALED")
 ''',
     # 5: other jobs' folders (and so the trusted files of older designs), by Python and by TensorFlow's C++.
     "other_jobs_files": '''
@@ -335,8 +364,15 @@ def test_4_no_classmate_data_in_memory(hostile):
     assert "NOTFOUND" in _text(hostile["by"]["classmate_memory"])                     # ... and finds nothing
 
 
-def test_4_10_a_job_sees_only_its_init_and_itself(hostile):
-    assert "ONLY-INIT-AND-SELF" in _text(hostile["by"]["proc_view"]), hostile["by"]["proc_view"]
+def test_4_10_other_processes_are_invisible_or_sealed(hostile):
+    text = _text(hostile["by"]["proc_view"])
+    if os.geteuid() != 0:   # a non-root grader: the job's /proc is its own
+        assert "ONLY-INIT-AND-SELF" in text, text
+    assert "ONLY-INIT-AND-SELF" in text or "SEALED" in text, text
+
+
+def test_4_12_nothing_outside_the_job_folder_is_writable(hostile):
+    assert "READONLY READONLY READONLY" in _text(hostile["by"]["root_write"]), hostile["by"]["root_write"]
 
 
 def test_5_no_other_jobs_files(hostile):

@@ -25,6 +25,7 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_BIND = 4096
+MS_REMOUNT = 32
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 4, 38, 24
@@ -75,11 +76,14 @@ def private_view(workdir: str, jobs_root: str, hide: list[str]) -> list[str]:
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={TMP_BYTES},mode=1777")
             covered.append(path.rstrip("/") + "/")
-    if not (jobs_root.rstrip("/") + "/").startswith(tuple(covered)):
+    own_root = not (jobs_root.rstrip("/") + "/").startswith(tuple(covered))
+    if own_root:
         _mount("tmpfs", jobs_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
     os.makedirs(workdir, 0o755, exist_ok=True)   # on the fresh tmpfs: this job's folder is the only one
     _mount(f"/proc/self/fd/{keep}", workdir, None, MS_BIND)
     os.close(keep)
+    if own_root:
+        _mount("none", jobs_root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     for path in hide:
         if os.path.isdir(path) and not (workdir + "/").startswith(path.rstrip("/") + "/"):
             try:

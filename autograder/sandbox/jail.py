@@ -81,7 +81,9 @@ def command(jobs_root: Path, hide: list[str], argv: list[str], parallel: int) ->
     for path in hide:  # e.g. a venv inside the submissions folder: covered again inside the jail
         if os.path.isdir(path) and any((path + "/").startswith(b.rstrip("/") + "/") for b in bound):
             args += ["--tmpfs", path]
-    args += ["--bind", str(jobs_root), JOBS_IN_JAIL, "--chdir", JOBS_IN_JAIL, "--"]
+    args += ["--bind", str(jobs_root), JOBS_IN_JAIL, "--chdir", JOBS_IN_JAIL]
+    # bwrap's own root is a writable tmpfs shared by every job of the run: read-only, it can carry nothing.
+    args += ["--remount-ro", "/", "--"]
     return args + argv
 
 
