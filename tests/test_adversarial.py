@@ -203,12 +203,14 @@ EXPECT = {
     "sys_exit": ("error", False, [("answer casts-1 raised SystemExit",)], []),
     "os_exit": ("error", False, [("exit code 3",), ("sys.exit() or os._exit()",)], []),
     "prints_megabytes": ("passed", True, [], ["printed more than the output limit"]),
-    "patch_tf_cast": ("failed", False, [("replaced functions the checks rely on",), ("tensorflow.cast",)], []),
-    "patch_tape_gradient": ("failed", False, [("replaced functions",), ("GradientTape.gradient",)], []),
-    "patch_numpy": ("failed", False, [("replaced functions",), ("numpy.allclose",)], []),
-    "patch_compare": ("failed", False, [("replaced functions",), ("autograder.compare.compare",)], []),
-    "patch_tamper_check": ("failed", False, [("replaced functions",), ("GradientTape.gradient",)], []),
-    "patch_result_writer": ("failed", False, [("replaced functions",), ("json.dump",)], []),
+    # The tamper check is a courtesy note: the grade comes from the numbers. A TensorFlow patched so that the
+    # shipped code computes the right numbers earns them (with the note); any other patch fails on its numbers.
+    "patch_tf_cast": ("passed", True, [], ["replaced functions", "tensorflow.cast"]),
+    "patch_tape_gradient": ("failed", False, [("exactly zero",)], ["GradientTape.gradient"]),
+    "patch_numpy": ("passed", True, [], ["numpy.allclose"]),
+    "patch_compare": ("failed", False, [("gradient for `w` is None",)], ["autograder.compare.compare"]),
+    "patch_tamper_check": ("failed", False, [("gradient for `w` is None",)], ["GradientTape.gradient"]),
+    "patch_result_writer": ("failed", False, [("gradient for `w` is None",)], ["json.dump"]),
     "hard_coded": ("failed", False, [("gradient for `w` is None",)], []),
     "write_report_open": ("error", False, [("PermissionError", "OSError")], []),
     # The report folder is not in the jail: TensorFlow's C++ writes into the job's private /tmp, gone with it.

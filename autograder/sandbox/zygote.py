@@ -33,7 +33,8 @@ def _preload() -> None:
         import autograder.doctor.exercise  # noqa: F401
     except Exception:  # noqa: BLE001
         pass
-    assert not any(name.startswith("autograder.specs.") for name in sys.modules), "a spec entered the jail"
+    if any(name.startswith("autograder.specs.") for name in sys.modules):
+        raise SystemExit("a spec module (with its reference) was imported into the jail: refusing to start")
     child.BEFORE = tamper.snapshot()  # once here, inherited by every child (see tamper.py)
     # Everything imported so far lives as long as the zygote: move it out of the collector's reach, so that a
     # collection in a child neither walks TensorFlow's million objects nor copies their pages (about 0.6 s).
