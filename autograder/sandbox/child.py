@@ -341,7 +341,8 @@ def job_main(job_fd: int, msg: dict, namespaced: bool, view: list[str]) -> None:
         _run_cells(job, ns, report, clock)
         fn_for = lambda task: ns.get(task["entry"])  # noqa: E731
         _probe_all(tasks, fn_for, limits["probe_seconds"], arrays, report, clock)
-        # Frozen now: whatever runs after (the doctor calls the answer again) cannot change what was recorded.
+        # Copied now, so the doctor's further calls of the answer add nothing to what is sent (which the grader
+        # treats as untrusted data in any case: only numbers matching the reference's count).
         frozen = dict(arrays)
         _diagnose_all(tasks, fn_for, frozen, report, clock, min(DOCTOR_SECONDS, limits["probe_seconds"]))
         if courtesy:
