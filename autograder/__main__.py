@@ -85,10 +85,12 @@ def cmd_grade(args) -> int:
 def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
     """Check learners' notebooks in the sandbox: {path: outcomes}."""
     from . import catalog
-    from .grading.outcome import Grader, Outcome
+    import threading
+    from .grading.outcome import Grader, Outcome, start_tensorflow
     from .notebook import NotebookError, exercises_in, read
     from .sandbox.pool import Sandbox
     results: dict[Path, list] = {}
+    threading.Thread(target=start_tensorflow, daemon=True).start()  # the references' TensorFlow, meanwhile
     with Sandbox(hide=_hidden_paths()) as sandbox:
         grader = Grader(sandbox, seed=seed)
         pending = {}

@@ -39,9 +39,21 @@ class Outcome:
         return asdict(self)
 
 
+_TF_LOCK = threading.Lock()
+
+
+def start_tensorflow() -> None:
+    """Import TensorFlow in the grader (for the references) without its start-up chatter; safe from any thread,
+    so callers start it early, in the background, while the sandbox starts."""
+    with _TF_LOCK:
+        from ..quiet import quiet_start
+        quiet_start()
+
+
 def _reference_results(ex, seed: int) -> list[dict]:
     """The reference's probe results on every hidden case, as float64 arrays (None: no gradient)."""
     import numpy as np
+    start_tensorflow()
     out = []
     for case in ex.cases(seed):
         out.append({k: None if v is None else np.asarray(v, dtype=np.float64)

@@ -6,13 +6,14 @@ the submissions folder as pytest would (no conftest.py or test_*.py of a student
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from .. import catalog
 from ..sandbox.pool import Sandbox
-from .outcome import Grader, Outcome, Pending
+from .outcome import Grader, Outcome, Pending, start_tensorflow
 from .report import clean_text, write_reports
 from .submissions import Submission, discover, shard
 
@@ -73,6 +74,7 @@ class GradingPlugin:
         subs = discover(self.root)
         if self.shard_spec:
             subs = shard(subs, *self.shard_spec)
+        threading.Thread(target=start_tensorflow, daemon=True).start()  # the references' TensorFlow, meanwhile
         self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
                                secure=True, insecure=self.insecure, courtesy=self.courtesy)
         self.grader = Grader(self.sandbox, seed=self.seed)
