@@ -209,13 +209,13 @@ EXPECT = {
     "sys_exit": ("error", False, [("answer casts-1 raised SystemExit",)], []),
     "os_exit": ("error", False, [("exit code 3",), ("sys.exit() or os._exit()",)], []),
     "prints_megabytes": ("passed", True, [], ["printed more than the output limit"]),
-    # The tamper check is a courtesy note: the grade comes from the numbers. A TensorFlow patched so that the
-    # shipped code computes the right numbers earns them (with the note); any other patch fails on its numbers.
-    "patch_tf_cast": ("passed", True, [], ["replaced functions", "tensorflow.cast"]),
+    # The tamper check is a courtesy note: the grade comes from the numbers the answer returns, whatever the
+    # submission did to TensorFlow or the grader's modules in its own process.
+    "patch_tf_cast": ("error", False, [("InvalidArgumentError",)], ["replaced functions", "tensorflow.cast"]),
     "patch_tape_gradient": ("failed", False, [("exactly zero",)], ["GradientTape.gradient"]),
     "patch_numpy": ("passed", True, [], ["numpy.allclose"]),
     "patch_compare": ("failed", False, [("gradient for `w` is None",)], ["autograder.compare.compare"]),
-    "patch_tamper_check": ("failed", False, [("gradient for `w` is None",)], ["GradientTape.gradient"]),
+    "patch_tamper_check": ("error", False, [("raised TypeError",)], ["GradientTape.gradient"]),
     "patch_result_writer": ("failed", False, [("gradient for `w` is None",)], ["json.dump"]),
     "hard_coded": ("failed", False, [("gradient for `w` is None",)], []),
     "write_report_open": ("error", False, [("PermissionError", "OSError")], []),

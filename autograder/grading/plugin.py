@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from .. import catalog
-from ..sandbox.pool import Sandbox
+from ..sandbox.pool import Sandbox, SandboxError
 from .outcome import Grader, Outcome, Pending, start_tensorflow
 from .report import clean_text, write_reports
 from .submissions import Submission, discover, shard
@@ -67,6 +67,7 @@ class GradingPlugin:
         self.grader: Grader | None = None
         self.report_written = False
         self.internal_errors: list[str] = []
+        self.start_error = ""
 
     # -- collection: build items from the submissions folder, and start every notebook right away ---------
     @pytest.hookimpl(tryfirst=True)
@@ -75,15 +76,18 @@ class GradingPlugin:
         if self.shard_spec:
             subs = shard(subs, *self.shard_spec)
         threading.Thread(target=start_tensorflow, daemon=True).start()  # the references' TensorFlow, meanwhile
-        self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
-                               secure=True, insecure=self.insecure, courtesy=self.courtesy)
-        self.grader = Grader(self.sandbox, seed=self.seed)
-        self.grader.isolation.add("jail: bubblewrap around the sandbox" if self.sandbox.jailed
-                                  else "no jail: bubblewrap unavailable, run with --insecure")
+        try:
+            self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
+                                   secure=True, insecure=self.insecure, courtesy=self.courtesy)
+            self.grader = Grader(self.sandbox, seed=self.seed)
+            self.grader.isolation.add("jail: bubblewrap around the sandbox" if self.sandbox.jailed
+                                      else "no jail: bubblewrap unavailable, run with --insecure")
+        except SandboxError as exc:  # e.g. the sandbox died while starting: every row says so, the report stays
+            self.start_error = str(exc)
         items = []
         for sub in subs:
             exercises = [ex.id for ex in catalog.by_notebook(sub.release)] if sub.release else ["?"]
-            if sub.problem is None:
+            if sub.problem is None and self.grader is not None:
                 self._pending[sub.key] = self.grader.start(sub.student, sub.path, sub.release)
             for ex_id in exercises:
                 items.append(GradeItem.from_parent(session, name=clean_text(f"{sub.student}::{ex_id}"), submission=sub,
@@ -107,6 +111,8 @@ class GradingPlugin:
                                              "error", [sub.problem])
             else:
                 try:
+                    if self.start_error:
+                        raise SandboxError(self.start_error)
                     for o in self._pending[sub.key].outcomes():
                         self.outcomes[(sub.key, o.exercise)] = o
                 except Exception as exc:  # the grader failed, not the learner: still give the row, then fail loudly
