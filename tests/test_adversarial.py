@@ -17,8 +17,14 @@ import pytest
 
 from autograder import catalog
 from autograder.notebook import answer_cells, role
+from autograder.sandbox.jail import check as _jail_problem
 
 from .conftest import ROOT, released, with_answer, write
+
+# `grade` refuses untrusted work without a jail; tests that grade say so rather than fail (see README).
+JAIL_PROBLEM = _jail_problem()
+needs_jail = pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"no jail on this machine: {JAIL_PROBLEM}")
+pytestmark = needs_jail
 
 WALL, MEM_MB = 10, 1024  # per notebook; a cell and an exercise get half of it
 
@@ -203,20 +209,26 @@ EXPECT = {
     "sys_exit": ("error", False, [("answer casts-1 raised SystemExit",)], []),
     "os_exit": ("error", False, [("exit code 3",), ("sys.exit() or os._exit()",)], []),
     "prints_megabytes": ("passed", True, [], ["printed more than the output limit"]),
-    "patch_tf_cast": ("failed", False, [("replaced functions the checks rely on",), ("tensorflow.cast",)], []),
-    "patch_tape_gradient": ("failed", False, [("replaced functions",), ("GradientTape.gradient",)], []),
-    "patch_numpy": ("failed", False, [("replaced functions",), ("numpy.allclose",)], []),
-    "patch_compare": ("failed", False, [("replaced functions",), ("autograder.compare.compare",)], []),
-    "patch_tamper_check": ("failed", False, [("replaced functions",), ("GradientTape.gradient",)], []),
-    "patch_result_writer": ("failed", False, [("replaced functions",), ("json.dump",)], []),
+    # The tamper check is a courtesy note: the grade comes from the numbers the answer returns, whatever the
+    # submission did to TensorFlow or the grader's modules in its own process.
+    "patch_tf_cast": ("error", False, [("InvalidArgumentError",)], ["replaced functions", "tensorflow.cast"]),
+    "patch_tape_gradient": ("failed", False, [("exactly zero",)], ["GradientTape.gradient"]),
+    "patch_numpy": ("passed", True, [], ["numpy.allclose"]),
+    "patch_compare": ("failed", False, [("gradient for `w` is None",)], ["autograder.compare.compare"]),
+    "patch_tamper_check": ("error", False, [("raised TypeError",)], ["GradientTape.gradient"]),
+    "patch_result_writer": ("failed", False, [("gradient for `w` is None",)], ["json.dump"]),
     "hard_coded": ("failed", False, [("gradient for `w` is None",)], []),
     "write_report_open": ("error", False, [("PermissionError", "OSError")], []),
-    "write_report_tf": ("error", False, [("Error",)], []),
+    # The report folder is not in the jail: TensorFlow's C++ writes into the job's private /tmp, gone with it.
+    "write_report_tf": ("passed", True, [], []),
     "delete_report": ("error", False, [("PermissionError", "OSError")], []),
     "read_solutions_open": ("error", False, [("PermissionError",), ("not allowed",)], []),
     "read_solutions_tf": ("error", False, [("NotFoundError", "PermissionDeniedError")], []),
-    "import_spec_reference": ("error", False, [("ImportError",), ("reference",)], []),
-    "catalog_reference": ("error", False, [("AttributeError",), ("reference",)], []),
+    # The specs folder is not in the jail at all: neither the module nor the catalog that lists it loads.
+    "import_spec_reference": ("error", False, [("ImportError", "ModuleNotFoundError"),
+                                               ("reference", "autograder.specs")], []),
+    "catalog_reference": ("error", False, [("AttributeError", "CatalogError", "ModuleNotFoundError", "TypeError"),
+                                           ("reference", "casts-1", "unknown exercise")], []),
     "gc_reference": ("error", False, [("gc.get_objects is not allowed",)], []),
     "subprocess": ("error", False, [("subprocess.Popen is not allowed",)], []),
     "network": ("error", False, [("socket.getaddrinfo is not allowed", "socket.connect is not allowed")], []),

@@ -6,14 +6,15 @@ the submissions folder as pytest would (no conftest.py or test_*.py of a student
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from .. import catalog
-from ..sandbox.pool import Sandbox
-from .outcome import Grader, Outcome, Pending
-from .report import write_reports
+from ..sandbox.pool import Sandbox, SandboxError
+from .outcome import Grader, Outcome, Pending, start_tensorflow
+from .report import clean_text, write_reports
 from .submissions import Submission, discover, shard
 
 
@@ -38,16 +39,17 @@ class GradeItem(pytest.Item):
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, GradeFailed):
             o = excinfo.value.outcome
-            return f"{o.status}: " + "\n".join(o.reasons)
+            return clean_text(f"{o.status}: " + "\n".join(o.reasons))
         return f"grader error: {excinfo.value!r}"
 
     def reportinfo(self):
-        return self.submission.path, None, f"{self.submission.student}::{self.exercise}"
+        return self.submission.path, None, clean_text(f"{self.submission.student}::{self.exercise}")
 
 
 class GradingPlugin:
     def __init__(self, submissions: Path, out: Path, seed: int, shard_spec: tuple[int, int] | None,
-                 limits: dict | None, parallel: int | None, hide: list[Path], progress: bool = True):
+                 limits: dict | None, parallel: int | None, hide: list[Path], progress: bool = True,
+                 insecure: bool = False, courtesy: bool = True):
         self.root = submissions
         self.out = out
         self.seed = seed
@@ -56,6 +58,8 @@ class GradingPlugin:
         self.parallel = parallel
         self.hide = hide
         self.progress = progress
+        self.insecure = insecure
+        self.courtesy = courtesy
         self.outcomes: dict[tuple[str, str], Outcome] = {}
         self._pending: dict[str, Pending] = {}
         self._bar = None
@@ -63,6 +67,7 @@ class GradingPlugin:
         self.grader: Grader | None = None
         self.report_written = False
         self.internal_errors: list[str] = []
+        self.start_error = ""
 
     # -- collection: build items from the submissions folder, and start every notebook right away ---------
     @pytest.hookimpl(tryfirst=True)
@@ -70,15 +75,22 @@ class GradingPlugin:
         subs = discover(self.root)
         if self.shard_spec:
             subs = shard(subs, *self.shard_spec)
-        self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide])
-        self.grader = Grader(self.sandbox, seed=self.seed)
+        threading.Thread(target=start_tensorflow, daemon=True).start()  # the references' TensorFlow, meanwhile
+        try:
+            self.sandbox = Sandbox(parallel=self.parallel, limits=self.limits, hide=[str(p) for p in self.hide],
+                                   secure=True, insecure=self.insecure, courtesy=self.courtesy)
+            self.grader = Grader(self.sandbox, seed=self.seed)
+            self.grader.isolation.add("jail: bubblewrap around the sandbox" if self.sandbox.jailed
+                                      else "no jail: bubblewrap unavailable, run with --insecure")
+        except SandboxError as exc:  # e.g. the sandbox died while starting: every row says so, the report stays
+            self.start_error = str(exc)
         items = []
         for sub in subs:
             exercises = [ex.id for ex in catalog.by_notebook(sub.release)] if sub.release else ["?"]
-            if sub.problem is None:
+            if sub.problem is None and self.grader is not None:
                 self._pending[sub.key] = self.grader.start(sub.student, sub.path, sub.release)
             for ex_id in exercises:
-                items.append(GradeItem.from_parent(session, name=f"{sub.student}::{ex_id}", submission=sub,
+                items.append(GradeItem.from_parent(session, name=clean_text(f"{sub.student}::{ex_id}"), submission=sub,
                                                    exercise=ex_id, plugin=self))
         session.items = items
         session.testscollected = len(items)
@@ -99,6 +111,8 @@ class GradingPlugin:
                                              "error", [sub.problem])
             else:
                 try:
+                    if self.start_error:
+                        raise SandboxError(self.start_error)
                     for o in self._pending[sub.key].outcomes():
                         self.outcomes[(sub.key, o.exercise)] = o
                 except Exception as exc:  # the grader failed, not the learner: still give the row, then fail loudly

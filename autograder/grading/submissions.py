@@ -21,6 +21,9 @@ class Submission:
         return f"{self.student}/{self.path}"
 
 
+JUNK = frozenset((".ipynb_checkpoints", "__MACOSX", ".git", "__pycache__", ".DS_Store", ".venv"))
+
+
 def _match_release(filename: str, releases: list[str]) -> tuple[str | None, str]:
     """(release, prefix) for ``prefix + release`` names; longest release first so 'a-10' beats 'a-1'... ."""
     for release in sorted(releases, key=len, reverse=True):
@@ -51,12 +54,11 @@ def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
     seen: dict[tuple[str, str], Path] = {}
     for path in _walk(root):
         rel = path.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts):
+        # Tools' leftovers are skipped; anything else, dot-names included (".alice/"), is somebody's work.
+        if JUNK.intersection(rel.parts) or path.name.endswith("-checkpoint.ipynb"):
             continue
         link = path.is_symlink()
         if not link and not path.is_file():
-            continue
-        if "__MACOSX" in rel.parts or path.name.endswith("-checkpoint.ipynb"):
             continue
         release, prefix = _match_release(path.name, releases)
         if len(rel.parts) > 1:
@@ -79,9 +81,14 @@ def discover(root: Path, releases: list[str] | None = None) -> list[Submission]:
         elif release and problem is None:
             seen[(student, release)] = rel
         found.append(Submission(student, path, release, problem))
+    # A student's folder with nothing in it to grade still gets its row.
+    students = {s.student for s in found}
+    for entry in sorted(root.iterdir()) if root.is_dir() else []:
+        if entry.is_dir() and not entry.is_symlink() and entry.name not in JUNK and entry.name not in students:
+            found.append(Submission(entry.name, entry, None, f"the folder {entry.name}/ holds no notebook to grade"))
     return found
 
 
 def shard(items: list[Submission], index: int, count: int) -> list[Submission]:
     """A deterministic slice by student, so a student's notebooks land in one shard whatever the order."""
-    return [s for s in items if zlib.crc32(s.student.encode()) % count == index - 1]
+    return [s for s in items if zlib.crc32(os.fsencode(s.student)) % count == index - 1]

@@ -1,13 +1,16 @@
-"""What runs inside one forked child: a submission's cells, then the probes; or, for a trusted job, the
-reference. Results go to files in the job's work folder; the parent treats them as untrusted data."""
+"""What runs inside the jail for one job: a reaper (namespaces, deadline) and the job itself, a submission's
+cells, then the probes. The job never sees a spec module, a reference or another job: it gets a task (answer
+names, hidden inputs, probe source) over its own socket and sends its results back on it, as untrusted data."""
 from __future__ import annotations
 
 import builtins
 import io
 import json
 import os
-import re
+import pickle
 import signal
+import socket
+import struct
 import sys
 import time
 import traceback
@@ -15,16 +18,15 @@ import traceback
 import numpy as np
 
 from autograder.messages import explain as _explain
+from autograder.sandbox.task import load_probe
 
-RESULT_JSON = "result.json"
-RESULT_ARRAYS = "arrays.npz"
 OUTPUT = "output.txt"
 EXIT_INTERNAL = 70          # the child's own code failed (not the learner's): reported as a grader problem
+TIMED_OUT = "did not finish in time"
 MARGIN_SECONDS = 0.5        # the last alarm fires this long before the notebook's time is up
 
-# Bound at import (in the zygote), so that a submission replacing json.dump or np.savez changes nothing here
-# (and is reported by the tamper check, which watches them too).
-_SAVE_JSON = json.dump
+# Bound at import (in the zygote), so that a submission replacing np.savez changes nothing here (not that it
+# matters: what the child sends is untrusted data to the grader, which validates every array).
 _SAVE_ARRAYS = np.savez
 
 # Set by the zygote before it forks: the tamper snapshot of the pristine process (see tamper.py).
@@ -71,17 +73,11 @@ def _text(raw: _CappedOutput) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", errors="replace", line_buffering=True)
 
 
-_DECIMALS = re.compile(r"[-+]?\d*\.\d{2,}(?:[eE][-+]?\d+)?|[-+]?\d+(?:\.\d*)?[eE][-+]?\d+")
-
-
-def _short_error(exc: BaseException, label: str, redact: bool = False) -> str:
-    """One line for the report. ``redact`` (errors raised on the hidden inputs): decimal numbers become "…", so
-    an exception message cannot carry the hidden inputs out to the learner; shapes and small integers stay."""
+def _short_error(exc: BaseException, label: str) -> str:
+    """One line for the report (the grader removes the numbers from it: see pool.safe_text)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<")]
     where = f" (line {frames[-1].lineno})" if frames else ""
     first = _explain(exc)       # the explanatory lines, not just a wrapper's first line (Keras's, say)
-    if redact:
-        first = _DECIMALS.sub("…", first)
     return f"{label} raised {type(exc).__name__}{where}: {first}".rstrip(": ")
 
 
@@ -92,14 +88,6 @@ def _no_ipython(*args, **kwargs):
 def _compile(label: str, source: str):
     from IPython.core.inputtransformer2 import TransformerManager
     return compile(TransformerManager().transform_cell(source), f"<{label}>", "exec")
-
-
-def _strip_references() -> None:
-    # The zygote loaded every spec, references included; a submission must not be able to call them. Dropping
-    # the last reference frees the function at once (no cycle holds it), so no collection pass is needed.
-    for name, module in list(sys.modules.items()):
-        if name.startswith("autograder.specs.") and module is not None:
-            vars(module).pop("reference", None)
 
 
 class _Clock:
@@ -123,33 +111,31 @@ class _Clock:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _probe_all(exercise_ids, seed, fn_for, timeout, arrays, report, clock: _Clock) -> None:
-    from autograder import catalog
-    for ex_id in exercise_ids:
-        ex = catalog.get(ex_id)
+def _probe_all(tasks, fn_for, timeout, arrays, report, clock: _Clock) -> None:
+    for task in tasks:
+        ex_id = task["id"]
         entry = report["exercises"].setdefault(ex_id, {})
         if entry.get("error"):
             continue
-        fn = fn_for(ex)
+        fn = fn_for(task)
         if fn is None:
-            entry["error"] = f"`{ex.entry}` is not defined by the answer cell"
+            entry["error"] = f"`{task['entry']}` is not defined by the answer cell"
             continue
         none_keys = []
         try:
             clock.arm(timeout)
-            for i, case in enumerate(ex.cases(seed)):
-                for key, value in ex.probe(fn, case).items():
+            for i, case in enumerate(task["cases"]):
+                for key, value in task["probe"](fn, case).items():
                     if value is None:
                         none_keys.append(f"{i}/{key}")
                     else:
                         arrays[f"{ex_id}/{i}/{key}"] = np.asarray(value)
                 entry["cases"] = i + 1
         except ProbeTimeout:
-            entry["error"] = (f"calling `{ex.entry}` on the hidden inputs did not finish in time (limits: "
-                              f"{timeout:g} s per exercise, {clock.wall:g} s per notebook): an endless loop?")
+            entry["error"] = "timeout"     # the grader words it (this process's text is not trusted)
             entry["timeout"] = True
         except BaseException as exc:  # noqa: BLE001 - any failure of learner code is a graded outcome
-            entry["error"] = _short_error(exc, f"calling `{ex.entry}`", redact=True)
+            entry["error"] = _short_error(exc, f"calling `{task['entry']}`")
         finally:
             clock.disarm()
         entry["none"] = none_keys
@@ -169,21 +155,35 @@ def _gradient_suspicious(ex_id: str, entry: dict, arrays: dict) -> bool:
     return False
 
 
-def _diagnose_all(exercise_ids, seed, fn_for, arrays, report, clock: _Clock, seconds: float) -> None:
+class _ExerciseView:
+    """What the gradient doctor needs of an exercise (its probe and answer name), without its spec. The doctor asks
+    for the reference's gradient names by probing ``reference``: here that returns the names, never values."""
+
+    reference = object()
+
+    def __init__(self, task: dict):
+        self.entry, self._probe, self._grads = task["entry"], task["probe"], task["grad_names"]
+
+    def probe(self, fn, case):
+        if fn is self.reference:
+            return {f"grad/{name}": None for name in self._grads}
+        return self._probe(fn, case)
+
+
+def _diagnose_all(tasks, fn_for, arrays, report, clock: _Clock, seconds: float) -> None:
     """The gradient doctor's one-line cause for each exercise whose gradient was None, zero or NaN, on the first
     hidden case. A bonus: it is bounded in time and nothing it does can change the grade or stop the child."""
-    for ex_id in exercise_ids:
-        entry = report["exercises"].get(ex_id, {})
-        if entry.get("error") or not _gradient_suspicious(ex_id, entry, arrays):
+    for task in tasks:
+        entry = report["exercises"].get(task["id"], {})
+        if entry.get("error") or not _gradient_suspicious(task["id"], entry, arrays):
             continue
         try:
-            from autograder import catalog
-            from autograder.learner import doctor_summary
-            ex = catalog.get(ex_id)
+            from autograder.doctor.exercise import diagnose_entry
             clock.arm(seconds)
-            text = doctor_summary(ex, fn_for(ex), seed)
+            diagnosis = diagnose_entry(_ExerciseView(task), fn_for(task), task["cases"][0])
+            text = diagnosis.summary() if diagnosis is not None else ""
             if text:
-                entry["diagnosis"] = _DECIMALS.sub("…", "; ".join(text.splitlines()))[:500]
+                entry["diagnosis"] = "; ".join(text.splitlines())[:500]
         except BaseException:  # noqa: BLE001 - including a timeout: no diagnosis, nothing else changes
             pass
         finally:
@@ -200,10 +200,9 @@ def _run_cells(job, ns, report, clock: _Clock) -> None:
             exec(_compile(label, source), ns)  # noqa: S102 - this is the sandbox
         except ProbeTimeout:
             timed_out = True
-            report["cell_errors"].append(f"{label} did not finish in time (limits: {limits['cell_seconds']:g} s "
-                                         f"per cell, {clock.wall:g} s per notebook): an endless loop?")
+            report["cell_errors"].append(f"{label} {TIMED_OUT}")
         except BaseException as exc:  # noqa: BLE001 - includes SystemExit from sys.exit()
-            report["cell_errors"].append(_short_error(exc, label, redact=label.startswith("answer ")))
+            report["cell_errors"].append(_short_error(exc, label))
         finally:
             clock.disarm()
         if len(report["cell_errors"]) > errors_before and label.startswith("answer "):
@@ -212,56 +211,149 @@ def _run_cells(job, ns, report, clock: _Clock) -> None:
             entry["timeout"] = timed_out
 
 
-def run(job: dict) -> None:
-    """Body of the forked child. Never returns: always ends in ``os._exit`` so no learner hook runs after."""
-    from autograder.sandbox import isolation, tamper
-    workdir = job["workdir"]
+FRAME_MAGIC = b"AGR1"
+
+
+def encode_frame(report: dict, arrays: dict) -> bytes:
+    """The child's whole answer: a JSON report and the probe arrays (npz), length-prefixed."""
+    buf = io.BytesIO()
+    _SAVE_ARRAYS(buf, **arrays)
+    text = json.dumps(report).encode()
+    return FRAME_MAGIC + struct.pack(">Q", len(text)) + text + buf.getvalue()
+
+
+def _receive_job(sock: socket.socket) -> dict:
+    head = _read_exactly(sock, 8)
+    return pickle.loads(_read_exactly(sock, struct.unpack(">Q", head)[0]))  # noqa: S301 - from the trusted grader
+
+
+def _read_exactly(sock: socket.socket, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = sock.recv(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the grader closed the job socket early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
+    """Forked by the zygote for one job: creates the job's namespaces, forks the job's init into them, waits.
+
+    No learner code runs here or in the init (see ``init_main``)."""
+    from autograder.sandbox import isolation
     os.setsid()
+    why = isolation.unshare_job() if namespaces else "not requested"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            init_main(job_fd, status_fd, msg, why)
+        finally:
+            os._exit(EXIT_INTERNAL)
+    os.close(job_fd)
+    os.close(status_fd)
+    os.waitpid(pid, 0)
+    os._exit(0)
+
+
+def init_main(job_fd: int, status_fd: int, msg: dict, why: str | None) -> None:
+    """PID 1 of the job's namespace: sets up the job's view of the file system, forks the job, enforces its
+    deadline and reports how it ended. When this process exits the kernel kills every process left in the
+    namespace (double forks and pid changes included). It installs no signal handler, so nothing inside the
+    namespace can signal it, not even with SIGKILL; and it is not dumpable, so nothing can read or trace it."""
+    from autograder.sandbox import isolation
+    isolation.die_with_parent()
+    view = isolation.private_view(msg["workdir"], msg["jobs_root"], msg["hide"]) if why is None else []
+    isolation.no_dump()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(status_fd)
+            job_main(job_fd, msg, why is None, view)
+        finally:
+            os._exit(EXIT_INTERNAL)
+    os.close(job_fd)
+    wall = msg["limits"]["wall_seconds"]
+    deadline = time.monotonic() + wall + max(2.0, 0.25 * wall)
+    timed_out = False
+    while True:
+        done, status, _ = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline and not timed_out:
+            timed_out = True
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+    if why is not None:  # no PID namespace: the job's process group is all we can find
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    out = {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+           "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None, "timed_out": timed_out,
+           "isolation": "per-job user, PID, mount and IPC namespaces" if why is None
+           else f"no per-job namespaces ({why}): rlimits and the audit hook only"}
+    os.write(status_fd, json.dumps(out).encode())
+    os._exit(0)
+
+
+def job_main(job_fd: int, msg: dict, namespaced: bool, view: list[str]) -> None:
+    """The job (PID 2 of its namespace). Never returns: always ends in ``os._exit`` so no learner hook runs after."""
+    from autograder.sandbox import isolation, tamper
+    isolation.die_with_parent()
+    workdir = msg["workdir"]
+    report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "view": view}
+    if not namespaced:
+        os.setpgid(0, 0)
+    sock = socket.socket(fileno=job_fd)
+    job = _receive_job(sock)
     os.chdir(workdir)
     limits = job["limits"]
     clock = _Clock(limits["wall_seconds"])
-    fd = os.open(OUTPUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(OUTPUT, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     signal.signal(signal.SIGALRM, _alarm)
-    report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "isolation": "trusted"}
     arrays: dict[str, np.ndarray] = {}
     try:
-        if job["kind"] == "submission":
-            report["isolation"] = isolation.enter_namespaces(job["hide"], workdir, isolation.job_uid(job["id"]))
-            isolation.set_limits(limits["mem_mb"], limits["output_bytes"])
-            raw = _CappedOutput(1, limits["output_bytes"])
-            sys.stdout = sys.__stdout__ = _text(raw)
-            sys.stderr = sys.__stderr__ = _text(raw)
-            _strip_references()
-            isolation.install_audit_hook(job["hide"], workdir)
-            before = BEFORE if BEFORE is not None else tamper.snapshot()
-            changed = tamper.changed
-            ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _no_ipython}
-            _run_cells(job, ns, report, clock)
-            _probe_all(job["exercises"], job["seed"], lambda ex: ns.get(ex.entry), limits["probe_seconds"],
-                       arrays, report, clock)
+        tasks = job["tasks"]
+        for task in tasks:
+            task["probe"] = load_probe(task["probe"])
+        isolation.set_limits(limits["mem_mb"], limits["output_bytes"])
+        if namespaced:
+            isolation.drop_privileges()
+        else:
+            isolation.no_dump()
+        raw = _CappedOutput(1, limits["output_bytes"])
+        sys.stdout = sys.__stdout__ = _text(raw)
+        sys.stderr = sys.__stderr__ = _text(raw)
+        courtesy = job.get("courtesy", True)
+        if courtesy:
+            isolation.install_audit_hook(msg["hide"], workdir)
+        before = BEFORE if BEFORE is not None else tamper.snapshot()
+        changed = tamper.changed
+        ns = {"__name__": "__main__", "__builtins__": builtins, "get_ipython": _no_ipython}
+        _run_cells(job, ns, report, clock)
+        fn_for = lambda task: ns.get(task["entry"])  # noqa: E731
+        _probe_all(tasks, fn_for, limits["probe_seconds"], arrays, report, clock)
+        # Copied now, so the doctor's further calls of the answer add nothing to what is sent (which the grader
+        # treats as untrusted data in any case: only numbers matching the reference's count).
+        frozen = dict(arrays)
+        _diagnose_all(tasks, fn_for, frozen, report, clock, min(DOCTOR_SECONDS, limits["probe_seconds"]))
+        if courtesy:
             report["tampered"] = changed(before)
-            if not report["tampered"]:
-                _diagnose_all(job["exercises"], job["seed"], lambda ex: ns.get(ex.entry), arrays, report, clock,
-                              min(DOCTOR_SECONDS, limits["probe_seconds"]))
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except BaseException:  # noqa: BLE001 - a learner may have closed or replaced them
-                    pass
-            report["output_cut"] = raw.cut
-            signal.setitimer(signal.ITIMER_REAL, 0)    # no alarm of the learner's may interrupt the saving
-            signal.signal(signal.SIGALRM, signal.SIG_IGN)
-            isolation.allow_result_files()
-        else:  # trusted reference job: no learner code in this process
-            from autograder import catalog
-            _probe_all(job["exercises"], job["seed"], lambda ex: catalog.get(ex.id).reference, 600,
-                       arrays, report, _Clock(10**6))
-        _SAVE_ARRAYS(RESULT_ARRAYS, **arrays)
-        with open(RESULT_JSON, "w") as f:
-            _SAVE_JSON(report, f)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - a learner may have closed or replaced them
+                pass
+        report["output_cut"] = raw.cut
+        signal.setitimer(signal.ITIMER_REAL, 0)    # no alarm of the learner's may interrupt the sending
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        sock.sendall(encode_frame(report, frozen))
+        sock.shutdown(socket.SHUT_WR)
         os._exit(0)
     except BaseException:  # noqa: BLE001
         try:

@@ -1,15 +1,16 @@
-"""Process isolation for one sandboxed child: limits, private mounts, no network, no privileges.
+"""Per-job isolation inside the zygote's jail (see jail.py for the jail itself).
 
-Layered so that each layer covers what the one before may not:
-1. resource limits set with ``setrlimit``: address space (memory), file size (output), processes, no core files;
-2. a private mount and network namespace (``unshare``): hidden paths are covered by empty read-only tmpfs
-   mounts, and the network namespace has no interfaces up;
-3. dropping to an unprivileged user of its own when running as root (one uid per job, so the mounts cannot be
-   undone, other jobs' work folders cannot be touched, and every process the job leaves behind can be found
-   and killed by its uid);
-4. an audit hook that refuses, at the Python level, opening hidden paths, writing or deleting outside the work
-   folder, starting processes, native calls through ``ctypes`` and walking the garbage collector's object
-   lists (covers machines where namespaces are unavailable).
+Each job gets, from the kernel rather than from Python:
+1. its own user, PID, mount and IPC namespaces: the job's first process is PID 1 of a namespace of its own, so
+   when it ends the kernel kills every process it left behind (double forks and pid changes included);
+2. a file system view of its own: the folder of all jobs is covered by an empty tmpfs with only this job's folder
+   bound back, hidden paths are covered, ``/tmp`` and ``/dev/shm`` are fresh size-limited tmpfs, and ``/proc``
+   shows only the job's own processes;
+3. hard resource limits (memory, file size, processes, no core files) that it cannot raise, no capabilities,
+   ``no_new_privs``, and a non-dumpable memory (no other process of the same uid can read it);
+4. an audit hook, a courtesy layer that turns the most common forbidden actions into clear error messages.
+Where the kernel refuses namespaces (an insecure run, see jail.py), only layers 3-4 remain, and the grade
+command refuses such runs unless ``--insecure`` is given.
 """
 from __future__ import annotations
 
@@ -19,19 +20,112 @@ import resource
 import sys
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY = 1
+CLONE_NEWPID = 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_BIND = 4096
+MS_REMOUNT = 32
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
-JOB_UID_BASE = 600000          # job N runs as uid/gid JOB_UID_BASE + N % JOB_UID_SPAN (no such user exists)
-JOB_UID_SPAN = 100000
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 4, 38, 24
+SYS_CAPSET = 126               # x86_64 and the generic table differ; see _capset
+JOB_UID = 1000                 # the job's uid inside its own user namespace (mapped to the grader's uid)
 MAX_PROCESSES = 512            # threads count too: TensorFlow starts one pool per core
-RESULT_FILE_BYTES = 256 << 20  # hard file-size limit; the soft one is the output limit
+TMP_BYTES = 64 << 20           # each of the job's /tmp and /dev/shm
+
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def job_uid(job_id: str) -> int:
-    return JOB_UID_BASE + int(job_id) % JOB_UID_SPAN
+def _err(what: str) -> OSError:
+    errno = ctypes.get_errno()
+    return OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def unshare_job() -> str | None:
+    """In the job's reaper, before it forks the job: new user, PID, mount and IPC namespaces. Returns None when
+    done, else why not (the kernel refused)."""
+    uid, gid = os.geteuid(), os.getegid()
+    if _libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC) != 0:
+        return os.strerror(ctypes.get_errno())
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", f"{JOB_UID} {uid} 1")
+    _write("/proc/self/gid_map", f"{JOB_UID} {gid} 1")
+    return None
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    if _libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                   data.encode() if data else None) != 0:
+        raise _err(f"mount {target}")
+
+
+def private_view(workdir: str, jobs_root: str, hide: list[str]) -> list[str]:
+    """In the job's PID 1 (still holding the namespace's capabilities): the file system view described above.
+    Returns what could not be done (each a short text)."""
+    problems = []
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    keep = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
+    covered = []
+    for path in ("/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={TMP_BYTES},mode=1777")
+            covered.append(path.rstrip("/") + "/")
+    own_root = not (jobs_root.rstrip("/") + "/").startswith(tuple(covered))
+    if own_root:
+        _mount("tmpfs", jobs_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+    os.makedirs(workdir, 0o755, exist_ok=True)   # on the fresh tmpfs: this job's folder is the only one
+    _mount(f"/proc/self/fd/{keep}", workdir, None, MS_BIND)
+    os.close(keep)
+    if own_root:
+        _mount("none", jobs_root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for path in hide:
+        if os.path.isdir(path) and not (workdir + "/").startswith(path.rstrip("/") + "/"):
+            try:
+                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=555")
+            except OSError as exc:
+                problems.append(str(exc))
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError as exc:  # e.g. a /proc with covered parts: other jobs' processes stay non-dumpable
+        problems.append(str(exc))
+    return problems
+
+
+def _capset_zero() -> None:
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    if _libc.capset(ctypes.byref(header), data) != 0:
+        raise _err("capset")
+
+
+def drop_privileges() -> None:
+    """No capabilities (not even in the job's own namespace), none regained by exec, memory not dumpable."""
+    for cap in range(64):
+        _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)   # fails (harmlessly) past the last capability
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise _err("no_new_privs")
+    _capset_zero()
+    no_dump()
+
+
+def no_dump() -> None:
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def die_with_parent() -> None:
+    _libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
 
 
 def vm_size_bytes() -> int:
@@ -43,56 +137,12 @@ def vm_size_bytes() -> int:
 
 
 def set_limits(mem_mb: int, output_bytes: int) -> None:
+    """Hard limits (soft = hard): without capabilities the job can lower them, never raise them."""
     # The child inherits TensorFlow's mappings from the zygote, so the budget is on top of what is mapped.
     cap = vm_size_bytes() + mem_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    # Soft limit = output limit for anything the learner writes; the child raises it (up to the hard limit)
-    # only to save its own results after the learner's code has finished.
-    resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes, max(output_bytes, RESULT_FILE_BYTES)))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def allow_result_files() -> None:
-    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))
-
-
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as f:
-        f.write(text)
-
-
-def enter_namespaces(hide: list[str], keep: str, uid_for_job: int | None = None) -> str:
-    """Unshare mounts and network, cover ``hide`` with empty tmpfs, drop privileges. Returns a description."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    uid, gid = os.geteuid(), os.getegid()
-    flags = CLONE_NEWNS | CLONE_NEWNET | (0 if uid == 0 else CLONE_NEWUSER)
-    if libc.unshare(flags) != 0:
-        return f"namespaces unavailable ({os.strerror(ctypes.get_errno())}); audit hook only"
-    if uid != 0:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"0 {uid} 1")
-        _write("/proc/self/gid_map", f"0 {gid} 1")
-    libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    covered = []
-    for path in hide:
-        if not os.path.isdir(path) or keep.startswith(path.rstrip("/") + "/"):
-            continue
-        if libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_RDONLY, b"size=4k,mode=555") == 0:
-            covered.append(path)
-    if uid == 0:
-        drop_to = uid_for_job if uid_for_job is not None else JOB_UID_BASE
-        # The work folder becomes this job's alone: other jobs (other uids) can neither read nor forge it.
-        os.chown(keep, drop_to, drop_to)
-        os.chmod(keep, 0o700)
-        for name in os.listdir(keep):
-            os.chown(os.path.join(keep, name), drop_to, drop_to)
-        os.setgroups([])
-        os.setgid(drop_to)
-        os.setuid(drop_to)
-        resource.setrlimit(resource.RLIMIT_NPROC, (MAX_PROCESSES, MAX_PROCESSES))
-    who = "a uid of its own" if uid == 0 else "the grader's uid (user namespace)"
-    return f"private mount and network namespaces ({len(covered)} paths hidden, no network), {who}"
+    for which, value in ((resource.RLIMIT_AS, cap), (resource.RLIMIT_FSIZE, output_bytes),
+                         (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, MAX_PROCESSES)):
+        resource.setrlimit(which, (value, value))
 
 
 _BLOCKED_EVENTS = frozenset((
@@ -109,6 +159,7 @@ _PATH_EVENTS = {"os.remove": 1, "os.rmdir": 1, "os.rename": 2, "os.link": 2, "os
 
 
 def install_audit_hook(hide: list[str], workdir: str) -> None:
+    """The courtesy layer: clear messages for common forbidden actions. Nothing depends on it holding."""
     hidden = tuple(os.path.realpath(p).rstrip("/") + "/" for p in hide)
     work = os.path.realpath(workdir).rstrip("/") + "/"
     realpath, fsdecode, PathLike = os.path.realpath, os.fsdecode, os.PathLike
