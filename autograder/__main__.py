@@ -1,8 +1,9 @@
-"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench} ...``"""
+"""Command line: ``python -m autograder {grade,check,progress,hint,merge,doctor,bench,release,gradescope,canvas,similarity} ...``"""
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,6 +48,10 @@ def cmd_grade(args) -> int:
     limits = _limits(args)
     if limits is None:
         return 2
+    if args.canvas_csv and not (args.roster and Path(args.roster).is_file()):
+        print("error: --canvas-csv needs --roster ROSTER.csv, an existing file (the gradebook CSV Canvas exports)",
+              file=sys.stderr)
+        return 2
     plugin = GradingPlugin(subs, out, args.seed, shard, limits, args.parallel,
                            _hidden_paths(subs, out), progress=not args.no_progress)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,6 +72,9 @@ def cmd_grade(args) -> int:
     if plugin.internal_errors:
         print("error: the grader itself failed on:\n  " + "\n  ".join(plugin.internal_errors), file=sys.stderr)
         return 3
+    if args.canvas_csv:
+        from .lms.canvas import main as canvas
+        canvas(str(out), args.roster, args.canvas_csv, "Why is my gradient None? exercises")
     # Only failures of the grader count: failing students are the grader doing its job.
     return 0 if code in (0, 1) else 3
 
@@ -77,23 +85,29 @@ def _run_notebooks(paths: list[Path], seed: int) -> dict[Path, list]:
     from .grading.outcome import Grader, Outcome
     from .notebook import NotebookError, exercises_in, read
     from .sandbox.pool import Sandbox
+    from .lms.colab import own_releases
     results: dict[Path, list] = {}
-    with Sandbox(hide=_hidden_paths()) as sandbox:
-        grader = Grader(sandbox, seed=seed)
-        pending = {}
-        for path in paths:
-            try:
-                ids = exercises_in(read(path))
-                release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
-                if release is None:
-                    raise NotebookError(f"{path.name} has no answer cells from this course")
-            except (NotebookError, catalog.CatalogError) as exc:
-                results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
-                continue
-            pending[path] = grader.start("you", path, release)
-        for path, p in pending.items():
-            results[path] = p.outcomes()
-    return results
+    releases: dict[Path, str] = {}
+    for path in paths:
+        try:
+            ids = exercises_in(read(path))
+            release = catalog.get(ids[0]).notebook if ids and ids[0] != "?" else None
+            if release is None:
+                raise NotebookError(f"{path.name} has no answer cells from this course")
+            releases[path] = release
+        except (NotebookError, catalog.CatalogError) as exc:
+            results[path] = [Outcome("you", "?", path.name, 0, 0, "error", [str(exc)])]
+    own = own_releases(releases)   # a pip install has no exercises/: each notebook is its own release
+    try:
+        with Sandbox(hide=_hidden_paths()) as sandbox:
+            grader = Grader(sandbox, seed=seed, **({"releases": own} if own else {}))
+            pending = {path: grader.start("you", path, release) for path, release in releases.items()}
+            for path, p in pending.items():
+                results[path] = p.outcomes()
+    finally:
+        if own:
+            shutil.rmtree(own, ignore_errors=True)
+    return {path: results[path] for path in paths}
 
 
 def cmd_check(args) -> int:
@@ -189,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--parallel", type=int, help="notebooks run at once (default: number of cores)")
     add_limit_flags(g)
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--canvas-csv", help="also write a Canvas gradebook import CSV (needs --roster)")
+    g.add_argument("--roster", help="the gradebook CSV Canvas exports, for --canvas-csv")
     g.set_defaults(func=cmd_grade)
 
     c = sub.add_parser("check", help="check one notebook; exit 0 only if every exercise in it passes")
@@ -217,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="benchmark the grader against running each notebook in a fresh kernel")
     bench_arguments(b)
     b.set_defaults(func=cmd_bench)
+
+    from .lms.cli import add_commands   # release, gradescope, canvas, similarity
+    add_commands(sub)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import catalog
 from .compare import compare
+from .lms.colab import where
 
 # Learners see these inputs' effects, never the grader's (the grader uses its own seed).
 LEARNER_SEED = 1234
@@ -32,7 +33,7 @@ class Result:
         if self.passed:
             lines = [f"✅ {ex.id} solved: {ex.title}", f"Why this works: {ex.why}"]
             nxt = catalog.next_after(ex.id)
-            lines.append(f"Next: {nxt.id} ({nxt.title}) in exercises/{nxt.notebook}" if nxt
+            lines.append(f"Next: {nxt.id} ({nxt.title}) in {where(nxt.notebook)}" if nxt
                          else "That was the last exercise: well done!")
             return "\n".join(lines)
         lines = [f"❌ {ex.id} not solved yet:"] + [f"  - {p}" for p in self.problems]
