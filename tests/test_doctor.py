@@ -42,13 +42,14 @@ class Example:
     broken: str     # defines loss_fn and variables (or model, batch, loss); the culprit line ends with "# BUG"
     fixed: str
     status: str | None = None   # expected status of the broken version, when it matters
+    every: bool = False         # every variable must get the cause (not just one of them)
 
 
 EXAMPLES = [
     Example("constant-input", "not_watched", """
         w_const = tf.constant([[0.5], [-1.0]])
         def loss_fn():
-            return tf.reduce_mean(tf.square(x @ w_const - y))
+            return tf.reduce_mean(tf.square(x @ w_const - y))  # BUG
         variables = [w_const]
     """, """
         def loss_fn():
@@ -58,7 +59,7 @@ EXAMPLES = [
     Example("frozen-variable", "not_watched", """
         frozen = tf.Variable([[0.5], [-1.0]], trainable=False)
         def loss_fn():
-            return tf.reduce_mean(tf.square(x @ frozen - y))
+            return tf.reduce_mean(tf.square(x @ frozen - y))  # BUG
         variables = [frozen]
     """, """
         thawed = tf.Variable([[0.5], [-1.0]])
@@ -66,7 +67,7 @@ EXAMPLES = [
             return tf.reduce_mean(tf.square(x @ thawed - y))
         variables = [thawed]
     """, "none"),
-    Example("integer-variable", "not_watched", """
+    Example("integer-variable", "integer_input", """
         counts = tf.Variable([1, 2, 3])
         def loss_fn():
             return tf.reduce_sum(tf.cast(counts, tf.float32) ** 2)
@@ -81,7 +82,7 @@ EXAMPLES = [
         class Scale(keras.layers.Layer):
             def __init__(self):
                 super().__init__()
-                self.gain = tf.Variable(2.0)
+                self.gain = tf.Variable(2.0)  # BUG
             def call(self, t):
                 return t * self.gain
         keras.utils.set_random_seed(0)
@@ -103,7 +104,7 @@ EXAMPLES = [
     Example("keras-layer-in-call", "untracked_variable", """
         class Head(keras.layers.Layer):
             def call(self, t):
-                return keras.layers.Dense(1)(t)
+                return keras.layers.Dense(1)(t)  # BUG
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), Head()])
         batch = (x, y)
@@ -121,7 +122,7 @@ EXAMPLES = [
         loss = "mse"
     """, "none"),
     Example("prediction-before-tape", "outside_tape", """
-        pred = x @ w + b
+        pred = x @ w + b  # BUG
         def loss_fn():
             return tf.reduce_mean(tf.square(pred - y))
         variables = [w, b]
@@ -442,12 +443,179 @@ EXAMPLES = [
             return tf.reduce_mean(tf.square(x @ w - y))
         variables = [w]
     """, "none"),
+    # --- patterns from real bug reports (issue 16): each cause named, with the learner's line ---------------
+    Example("float-per-element", "left_tensorflow", """
+        def loss_fn():
+            values = [float(v) for v in tf.reshape(x @ w + b, [-1])]  # BUG
+            pred = tf.constant(values)
+            return tf.reduce_mean(tf.square(pred - tf.reshape(y, [-1])))
+        variables = [w, b]
+    """, """
+        def loss_fn():
+            pred = tf.reshape(x @ w + b, [-1])
+            return tf.reduce_mean(tf.square(pred - tf.reshape(y, [-1])))
+        variables = [w, b]
+    """, "none", every=True),
+    Example("dataset-reduce", "data_pipeline", """
+        rows = tf.data.Dataset.from_tensor_slices(x)
+        def loss_fn():
+            return rows.reduce(0.0, lambda s, r: s + tf.reduce_sum(r * tf.squeeze(w)))  # BUG
+        variables = [w]
+    """, """
+        rows = tf.data.Dataset.from_tensor_slices(x)
+        def loss_fn():
+            total = 0.0
+            for r in rows:
+                total += tf.reduce_sum(r * tf.squeeze(w))
+            return total
+        variables = [w]
+    """, "none"),
+    Example("dataset-loop-in-tf-function", "data_pipeline", """
+        batches = tf.data.Dataset.from_tensor_slices(x).batch(2)
+        @tf.function
+        def loss_fn():
+            total = 0.0
+            for batch in batches:  # BUG
+                total += tf.reduce_sum(batch @ w)
+            return total
+        variables = [w]
+    """, """
+        batch = next(iter(tf.data.Dataset.from_tensor_slices(x).batch(2)))
+        @tf.function
+        def loss_fn():
+            return tf.reduce_sum(batch @ w)
+        variables = [w]
+    """, "none"),
+    Example("custom-gradient-arity", "loss_error", """
+        @tf.custom_gradient
+        def scaled(t, s):
+            def grad(dy):  # BUG
+                return dy * s  # two inputs, one gradient
+            return t * s, grad
+        def loss_fn():
+            return tf.reduce_sum(scaled(x @ w, b))
+        variables = [w, b]
+    """, """
+        @tf.custom_gradient
+        def scaled(t, s):
+            def grad(dy):
+                return dy * s, tf.reduce_sum(dy * t)
+            return t * s, grad
+        def loss_fn():
+            return tf.reduce_sum(scaled(x @ w, b))
+        variables = [w, b]
+    """, "none", every=True),
+    Example("lookup-error-two-variables", "no_gradient_registered", """
+        def loss_fn():
+            errors = tf.squeeze(x @ w, 1) + b
+            distinct, _ = tf.unique(errors)  # BUG
+            return tf.reduce_sum(distinct)
+        variables = [w, b]
+    """, """
+        def loss_fn():
+            errors = tf.squeeze(x @ w, 1) + b
+            return tf.reduce_sum(errors)
+        variables = [w, b]
+    """, "none", every=True),
+    Example("gradient-penalty-through-resize", "non_differentiable_op", """
+        image = tf.random.stateless_normal((1, 4, 4, 1), seed=(5, 5))
+        critic = tf.Variable(tf.random.stateless_normal((1, 8, 8, 1), seed=(6, 6)))
+        def loss_fn():
+            with tf.GradientTape() as inner:
+                inner.watch(image)
+                score = tf.reduce_sum(tf.image.resize(image, (8, 8)) * critic)
+            slope = inner.gradient(score, image)  # BUG
+            return score + 10.0 * tf.reduce_sum(tf.square(slope))
+        variables = [critic]
+    """, """
+        image = tf.random.stateless_normal((1, 4, 4, 1), seed=(5, 5))
+        critic = tf.Variable(tf.random.stateless_normal((1, 8, 8, 1), seed=(6, 6)))
+        def loss_fn():
+            with tf.GradientTape() as inner:
+                inner.watch(image)
+                big = tf.repeat(tf.repeat(image, 2, axis=1), 2, axis=2)
+                score = tf.reduce_sum(big * critic)
+            slope = inner.gradient(score, image)
+            return score + 10.0 * tf.reduce_sum(tf.square(slope))
+        variables = [critic]
+    """, "wrong"),
+    Example("float16-backward-underflow", "underflow", """
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh", dtype="mixed_float16"),
+                                  keras.layers.Dense(1)])
+        batch = (x, y)
+        def loss(y_true, y_pred):
+            return 1e-9 * tf.reduce_mean(tf.square(y_true - y_pred))
+    """, """
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"),
+                                  keras.layers.Dense(1)])
+        batch = (x, y)
+        def loss(y_true, y_pred):
+            return 1e-9 * tf.reduce_mean(tf.square(y_true - y_pred))
+    """, "zero"),
+    Example("watched-too-late", "outside_tape", """
+        point = tf.constant([1.0, 2.0])
+        def loss_fn():
+            with tf.GradientTape() as tape:
+                tape.watch(point)
+            value = tf.reduce_sum(point ** 2)  # BUG
+            return value, tape.gradient(value, point)
+        variables = [point]
+    """, """
+        point = tf.constant([1.0, 2.0])
+        def loss_fn():
+            with tf.GradientTape() as tape:
+                tape.watch(point)
+                value = tf.reduce_sum(point ** 2)
+            return value, tape.gradient(value, point)
+        variables = [point]
+    """, "none"),
+    Example("integer-token-ids", "integer_input", """
+        embed = keras.layers.Embedding(10, 4)
+        token_ids = tf.constant([[1, 2, 3]])
+        def loss_fn():
+            return tf.reduce_sum(tf.square(embed(token_ids)))  # BUG
+        variables = [token_ids]
+    """, """
+        embed = keras.layers.Embedding(10, 4)
+        token_ids = tf.constant([[1, 2, 3]])
+        embed(token_ids)
+        def loss_fn():
+            return tf.reduce_sum(tf.square(embed(token_ids)))
+        variables = embed.trainable_variables
+    """, "none"),
+    Example("fully-masked-attention-row", "nan_forward", """
+        wq = tf.Variable(tf.random.stateless_normal((4, 4), seed=(1, 1)))
+        wv = tf.Variable(tf.random.stateless_normal((4, 4), seed=(1, 2)))
+        h = tf.random.stateless_normal((3, 4), seed=(2, 2))
+        mask = tf.constant([[True, True, False], [True, True, True], [False, False, False]])  # row 3: padding
+        valid = tf.constant([[1.0], [1.0], [0.0]])
+        def loss_fn():
+            scores = tf.where(mask, (h @ wq) @ tf.transpose(h) / 2.0, -np.inf)
+            attention = tf.nn.softmax(scores, axis=-1)  # BUG
+            out = attention @ (h @ wv)
+            return tf.reduce_sum(tf.where(valid > 0, out, 0.0))
+        variables = [wq, wv]
+    """, """
+        wq = tf.Variable(tf.random.stateless_normal((4, 4), seed=(1, 1)))
+        wv = tf.Variable(tf.random.stateless_normal((4, 4), seed=(1, 2)))
+        h = tf.random.stateless_normal((3, 4), seed=(2, 2))
+        mask = tf.constant([[True, True, False], [True, True, True], [False, False, False]])
+        valid = tf.constant([[1.0], [1.0], [0.0]])
+        def loss_fn():
+            scores = tf.where(mask, (h @ wq) @ tf.transpose(h) / 2.0, -1e9)
+            attention = tf.nn.softmax(scores, axis=-1)
+            out = attention @ (h @ wv)
+            return tf.reduce_sum(tf.where(valid > 0, out, 0.0))
+        variables = [wq, wv]
+    """, "nan"),
 ]
 
 # Every cause the brief asks for is exercised by the table.
 REQUIRED = {"not_watched", "untracked_variable", "outside_tape", "non_differentiable_op", "stop_gradient",
             "left_tensorflow", "stateful_op", "no_gradient_registered", "underflow", "saturation", "nan_forward",
-            "nan_backward", "wrong_custom_gradient"}
+            "nan_backward", "wrong_custom_gradient", "integer_input", "data_pipeline", "loss_error"}
 
 
 def test_table_covers_every_cause():
@@ -475,11 +643,13 @@ def test_broken_example_gets_its_cause(ex, tmp_path):
     text = str(report)
     assert ex.cause in report.causes, text
     bad = [f for f in report if f.cause == ex.cause]
+    if ex.every:
+        assert len(bad) == len(report), text
     if ex.status:
         assert all(f.status == ex.status for f in bad), text
     line = _bug_line(path)
     if line is not None:  # the doctor points at the learner's line
-        assert any(f.location == f"{path}:{line}" or (f.location or "").endswith(f"{path.name}:{line}")
+        assert (all if ex.every else any)(f.location == f"{path}:{line}" or (f.location or "").endswith(f"{path.name}:{line}")
                    for f in bad), text
     assert ex.cause in text and "fix:" in text
 
@@ -589,3 +759,105 @@ def test_exercise_solution_is_ok(ex):
         pytest.skip(f"{ex.id}: no solution notebook yet")
     report = _diagnose_exercise(ex, catalog.SOLUTIONS_DIR)
     assert report.ok, f"{ex.id}: the solution should be all ok\n{report}"
+
+
+# --- during training ------------------------------------------------------------------------------------------
+
+def _fit_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    return x, (x.sum(1, keepdims=True) > 0).astype("float32")
+
+
+def _small_model(middle=None):
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    layers = [keras.Input((4,)), keras.layers.Dense(8, activation="relu")] + ([middle] if middle else [])
+    model = keras.Sequential(layers + [keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def test_gradient_watch_diagnoses_the_first_bad_fit_step_and_can_stop():
+    keras = pytest.importorskip("keras")
+    from autograder.doctor import GradientWatch
+
+    class Quantise(keras.layers.Layer):
+        def call(self, t):
+            return tf.cast(tf.round(t * 4.0), t.dtype) / 4.0
+
+    x, y = _fit_data()
+    model, printed = _small_model(Quantise()), []
+    watch = GradientWatch(stop=True, print_fn=printed.append)
+    history = model.fit(x, y, batch_size=8, epochs=3, callbacks=[watch], verbose=0)
+    assert watch.step == 1 and len(history.history["loss"]) == 1       # stopped in the first epoch
+    assert watch.report is not None and watch.report.causes == {"non_differentiable_op"}, watch.report
+    assert [f.op_type for f in watch.report if not f.ok] == ["Round", "Round"]
+    assert len(printed) == 1 and "None" in printed[0]
+    assert "apply_gradients" not in vars(model.optimizer)                # unwrapped after fit
+
+
+def test_gradient_watch_sees_nan_gradients_inside_the_compiled_step():
+    keras = pytest.importorskip("keras")
+    from autograder.doctor import GradientWatch
+
+    class RootOfRelu(keras.layers.Layer):   # finite output, NaN gradient: sqrt'(0) = inf times relu'(x<0) = 0
+        def call(self, t):
+            return tf.sqrt(tf.nn.relu(t))
+
+    x, y = _fit_data()
+    model = _small_model(RootOfRelu())
+    watch = GradientWatch(print_fn=lambda *_: None)
+    history = model.fit(x, y, batch_size=8, epochs=2, callbacks=[watch], verbose=0)
+    assert len(history.history["loss"]) == 2                            # stop=False: training went on
+    assert watch.step == 1 and "inf/NaN" in watch.summary, watch.summary
+    assert watch.report is not None and "nan_backward" in watch.report.causes, watch.report
+
+
+def test_gradient_watch_is_silent_on_a_healthy_fit():
+    from autograder.doctor import GradientWatch
+    x, y = _fit_data()
+    model = _small_model()
+    watch = GradientWatch(print_fn=pytest.fail)
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[watch], verbose=0)
+    assert watch.report is None and watch._flags is not None and not np.any(watch._flags.numpy())
+
+
+def test_gradient_guard_in_a_custom_loop():
+    from autograder.doctor import GradientGuard, GradientProblem
+    v = tf.Variable([1.0, 2.0], name="v")
+    guard = GradientGuard(stop=True, print_fn=lambda *_: None)
+    for step in range(3):
+        scale = 1.0 if step < 2 else 0.0          # the third step multiplies the loss by an exact zero
+        loss_fn = lambda: scale * tf.reduce_sum(v ** 2)  # noqa: E731
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        grads = tape.gradient(loss, [v])
+        if step < 2:
+            assert guard.check(grads, [v], loss_fn) is None
+        else:
+            with pytest.raises(GradientProblem) as info:
+                guard.check(grads, [v], loss_fn)
+    assert guard.step == 3 and info.value.report[0].status == "zero"
+
+
+# --- the picture ----------------------------------------------------------------------------------------------
+
+def test_cli_graph_draws_the_path_with_the_cut(tmp_path, capsys):
+    path = tmp_path / "cut.py"
+    path.write_text(PRELUDE + "def loss_fn():\n    return tf.reduce_sum(tf.cast(tf.cast(x @ w, tf.int32), "
+                    "tf.float32))\nvariables = [w]\n")
+    out = tmp_path / "out.svg"
+    assert main([str(path), "--graph", str(out)]) == 1
+    svg = out.read_text()
+    assert "Cast to int32" in svg and "cut (non_differentiable_op)" in svg and f"{path.name}:9" in svg
+    assert str(out) in capsys.readouterr().out
+
+
+def test_picture_marks_the_nan_origin_off_the_variables_path(tmp_path):
+    ex = next(e for e in EXAMPLES if e.id == "fully-masked-attention-row")
+    _, kwargs = _run(tmp_path, "masked", ex.broken)
+    report = diagnose(**kwargs)
+    out = report.draw(str(tmp_path / "nan.svg"))
+    svg = open(out).read()
+    assert "Softmax" in svg and "NaN origin" in svg

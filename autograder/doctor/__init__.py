@@ -7,5 +7,7 @@
 from .causes import CAUSES, STATUSES, Cause
 from .diagnose import diagnose
 from .report import Finding, Report
+from .training import GradientGuard, GradientProblem, GradientWatch
 
-__all__ = ["diagnose", "CAUSES", "STATUSES", "Cause", "Finding", "Report"]
+__all__ = ["diagnose", "CAUSES", "STATUSES", "Cause", "Finding", "Report", "GradientWatch", "GradientGuard",
+           "GradientProblem"]

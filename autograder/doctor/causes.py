@@ -24,6 +24,11 @@ _ALL = [
           "the tape never watched this input: it is a constant tensor, a NumPy array, or a variable created "
           "with trainable=False",
           "make it a trainable tf.Variable, or call tape.watch(...) on it inside the tape"),
+    Cause("integer_input", "none",
+          "the input is an integer tensor (token ids, labels, indices): gradients exist only for floating-point "
+          "values, so no tape ever gives one for it",
+          "differentiate with respect to what the integers select: the embedding table (a trainable variable) or "
+          "the embedding output (tape.watch on the looked-up vectors)"),
     Cause("untracked_variable", "none",
           "a raw tf.Variable stored on a Keras layer: Keras never tracks it, so it is missing from "
           "model.trainable_variables and the optimizer never sees a gradient for it",
@@ -43,6 +48,12 @@ _ALL = [
           "the computation left TensorFlow (NumPy, .numpy(), float(), tf.numpy_function/py_function): the "
           "tape cannot see inside",
           "use tf.* ops on tensors all the way to the loss"),
+    Cause("data_pipeline", "none",
+          "the variable is used inside a tf.data pipeline (Dataset.map/reduce/scan, or a `for` loop over a "
+          "dataset in a tf.function, which AutoGraph turns into one): dataset ops have no gradient, so what "
+          "comes out of the pipeline is a constant for the tape",
+          "use tf.data only to deliver the inputs; compute everything that involves the variables on the "
+          "batches the dataset yields, inside the tape (iterate in Python, or over the dataset outside the step)"),
     Cause("stateful_op", "none",
           "the value reaches the loss through a variable assignment (assign, assign_add, scatter...): "
           "assignments are not differentiable, so the tape loses track at the assign (gradient None, or wrong "

@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("script", help="a Python file defining loss_fn and variables (or model, batch, loss)")
     parser.add_argument("--no-custom-check", action="store_true",
                         help="skip the finite-difference check of custom gradients")
+    parser.add_argument("--graph", metavar="OUT.svg",
+                        help="also draw each variable's path to the loss, with the cut marked (.svg, .png, .pdf)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from ..quiet import quiet_start
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     from .diagnose import diagnose
     report = diagnose(**kwargs, check_custom_gradients=not args.no_custom_check)
     print(report)
+    if args.graph:
+        print(f"path drawing: {report.draw(args.graph)}")
     return 0 if report.ok else 1
 
 

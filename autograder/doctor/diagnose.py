@@ -31,10 +31,12 @@ def _is_trainable_variable(v) -> bool:
 def _not_watched(name: str, v) -> Finding | None:
     import tensorflow as tf
     dtype = getattr(v, "dtype", None)
+    integer = dtype is not None and (tf.as_dtype(dtype).is_integer or tf.as_dtype(dtype).is_bool)
+    if integer and (hasattr(v, "handle") or tf.is_tensor(v)):
+        what = "variable" if hasattr(v, "handle") else "tensor"
+        return Finding(name, "none", "integer_input", detail=f"it is an {tf.as_dtype(dtype).name} {what}: tapes "
+                       "only follow floating-point values, so integers (token ids, indices) never get a gradient")
     if hasattr(v, "handle") and getattr(v, "trainable", True):
-        if dtype is not None and not (tf.as_dtype(dtype).is_floating or tf.as_dtype(dtype).is_complex):
-            return Finding(name, "none", "not_watched", detail=f"it is a {tf.as_dtype(dtype).name} variable: the "
-                           "tape only watches floating-point variables")
         return None
     if hasattr(v, "handle"):
         what = "a variable created with trainable=False"
@@ -61,7 +63,9 @@ def _left_tf_error(exc) -> bool:
         or ("numpy" in text and "SymbolicTensor" in text))
 
 
-def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
+def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0,
+              may_skip_trace: bool = False) -> Report:
+    """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them."""
     import tensorflow as tf
     variables = list(variables)
     names = [_name(v, i) for i, v in enumerate(variables)]
@@ -92,13 +96,34 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
     for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
         if s == "none":
             findings[i] = _not_watched(n, v)
-        if s == "none" and findings[i] is None and eager.outer_statuses and eager.outer_statuses[i] != "none":
+        late = (findings[i] is not None and findings[i].cause == "not_watched" and tf.is_tensor(v)
+                and id(v) in eager.watched and eager.outer_statuses and eager.outer_statuses[i] != "none")
+        if late:  # a step that called tape.watch, then computed the loss after its `with` block closed
+            findings[i] = Finding(n, "none", "outside_tape", detail=(
+                "your step's tape returned None, yet a tape watching this tensor around the whole call sees the "
+                "loss depend on it: the loss was computed after your `with tf.GradientTape()` block closed "
+                "(tape.watch only helps for what runs inside the block)"))
+        elif s == "none" and findings[i] is None and eager.outer_statuses and eager.outer_statuses[i] != "none":
             findings[i] = Finding(n, "none", "outside_tape", detail=(
                 "your function's own tape returned None, yet a tape around the whole call sees the loss depend on "
-                "this variable: that dependency was computed before your `with tf.GradientTape()` block opened"))
+                "this variable: that dependency was computed outside your `with tf.GradientTape()` block (before "
+                "it opened, or after it closed)"))
+    error = eager.gradient_error
+    if error is not None and not isinstance(error, LookupError):
+        # tape.gradient itself raised (a custom gradient returning the wrong number of gradients, ...): that
+        # error is the cause; the trace below only adds where (the custom gradient on the path).
+        for i, n in enumerate(names):
+            if statuses[i] != "ok" and findings[i] is None:
+                findings[i] = _error_report([n], error)[0]
     need = [s != "ok" and findings[i] is None for i, s in enumerate(statuses)]
     want_values = any(s in ("zero", "nan") for s in statuses)
 
+    if may_skip_trace and all(s == "ok" for s in statuses) and not _worth_tracing(eager):
+        # A Keras model whose gradients are all ok, and whose run used nothing that can make an ok-looking
+        # gradient wrong or partly zero: no trace (the cost that matters on a big, healthy model). Plain loss
+        # functions are always traced: NumPy on a tensor (np.mean(t)) leaves no trace in the eager run.
+        report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
+        return report
     tr = graph_trace.trace(loss_fn, variables,
                            lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
                                              want_values, PARTIAL_CANDIDATES))
@@ -150,17 +175,133 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True) -> Report:
         if check_custom_gradients and tr.graph is not None:
             _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
             _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
-    if eager.gradient_error is not None and not isinstance(eager.gradient_error, LookupError):
-        for i, n in enumerate(names):
-            if findings[i] is None and statuses[i] != "ok":
-                findings[i] = _error_report([n], eager.gradient_error)[0]
+            _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+    if error is not None and not isinstance(error, LookupError) and tr.graph is not None:
+        _locate_error(findings, variables, tr)
+    _python_detours(findings, eager.conversions)
+    if tr.graph is not None:
+        _locate_inputs(findings, variables, tr, loss_fn)
     report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
     if eager_run.status_of(eager.loss) == "nan":
         report.notes.append("the loss itself is inf/NaN")
     for f in report.findings:
         if f.status == "ok" and f.cause:
             f.status = "wrong" if f.cause == "wrong_custom_gradient" else f.status
+    if tr.graph is not None and not report.ok:
+        from .picture import chains
+        try:
+            report.paths = chains(report.findings, tr, variables)
+        except Exception as exc:  # the picture is a bonus: never lose the diagnosis over it
+            report.notes.append(f"no path drawing: {first_line(exc)}")
+    if tr is not None and n_locate:
+        report._first_use = [_first_use(tr, v) if tr.graph is not None else None for v in variables[-n_locate:]]
     return report
+
+
+def _worth_tracing(eager) -> bool:
+    """Could an ok gradient still be wrong or partly zero? Only near the ops the later checks look at."""
+    types = eager.op_types
+    suspicious = (op_kinds.PY_FUNCS | set(PARTIAL_CANDIDATES)) & types
+    calls = any("PartitionedCall" in t or t.startswith("__inference") for t in types)
+    assigns_read = "read-after-assign" in types
+    not_diff = any(op_kinds.gradient_kind(t) == "not_differentiable" and t not in _HARMLESS for t in types)
+    return bool(eager.learner_ops or eager.custom_gradient or suspicious or calls or assigns_read or not_diff
+                or eager.conversions)
+
+
+# Not differentiable, and never on a float path that matters (shapes, constants, random numbers, comparisons).
+_HARMLESS = {"Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike", "Fill", "RandomUniform",
+             "RandomStandardNormal", "StatelessRandomUniformV2", "StatelessRandomNormalV2",
+             "StatelessRandomGetKeyCounter", "BroadcastGradientArgs", "Greater", "GreaterEqual", "Less",
+             "LessEqual", "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "LogicalNot", "ArgMax", "ArgMin",
+             "Range", "VarIsInitializedOp", "VarHandleOp", "Const", "Floor", "Round", "Ceil", "Sign", "IsFinite",
+             "IsNan", "IsInf", "StatelessRandomUniformFullIntV2", "RandomUniformInt", "OneHot"}
+
+
+def _first_use(tr, v) -> str | None:
+    """The learner's line where the traced loss first reads ``v`` (on its way to the loss, if it gets there)."""
+    from .source import op_location
+    vp = getattr(tr, "var_paths", {}).get(id(v))
+    if vp is None:
+        return None
+    for op in paths.topological(vp.ops or vp.descendants, tr.graph):
+        loc = op_location(op)
+        if loc:
+            return loc
+    return None
+
+
+def _locate_error(findings, variables, tr):
+    """tape.gradient raised: if a custom gradient lies on the variable's path, point at its gradient function."""
+    var_paths = getattr(tr, "var_paths", {})
+    for f, v in zip(findings, variables):
+        vp = var_paths.get(id(v))
+        if f is None or f.cause != "loss_error" or vp is None:
+            continue
+        for op in paths.topological(vp.ops, tr.graph):
+            if op_kinds.custom_gradient_name(op):
+                f.location = op_kinds.custom_gradient_source(op) or f.location
+                f.op, f.op_type, f.also = op.name, "custom gradient", ("wrong_custom_gradient",)
+                f.detail += "; it comes from the custom gradient on this variable's path"
+                break
+
+
+def _python_detours(findings, conversions):
+    """A cause the trace could not name, while the eager run saw the learner turn a tensor that depends on a
+    variable into a Python number or NumPy array (float(t) per element, then a new tensor from the numbers)."""
+    if not conversions:
+        return
+    what, loc = conversions[0]
+    for i, f in enumerate(findings):
+        if f is not None and (f.cause == "unknown" or (f.cause == "left_tensorflow" and not f.location)):
+            findings[i] = Finding(f.name, f.status, "left_tensorflow", location=loc, detail=(
+                f"this line calls {what} on a tensor that depends on the variables: the result is a Python/NumPy "
+                "value the tape cannot follow, and any tensor built from it again is a constant"))
+
+
+def _locate_inputs(findings, variables, tr, loss_fn):
+    """A line for the causes that have no op to blame: where the loss reads the unwatched input, or where the
+    value it used instead was computed."""
+    for f, v in zip(findings, variables):
+        if f is None or f.location or f.cause not in ("not_watched", "integer_input", "outside_tape"):
+            continue
+        if f.cause == "outside_tape" and f.detail.startswith("your function's own tape"):
+            continue   # a step's tape opened late or closed early: the first use of the variable may be inside it
+        f.location = _first_use(tr, v)
+        if f.location is None and f.cause == "outside_tape":
+            found = _captured_value(loss_fn, tr)
+            if found:
+                name, loc = found
+                f.location = loc
+                f.detail += (f"; the loss reads `{name}`, a tensor computed before the loss function ran"
+                             + (f" (assigned at {loc})" if loc else ""))
+
+
+def _captured_value(loss_fn, tr):
+    """(name, file:line of its assignment) of a tensor the loss function reads from outside (a global or a
+    closure variable) and that feeds the traced loss: the value computed before the tape could record it."""
+    import tensorflow as tf
+    from .source import assignment_line
+    fn = getattr(loss_fn, "python_function", loss_fn)
+    code = getattr(fn, "__code__", None)
+    if code is None or tr.graph is None:
+        return None
+    outside = {}
+    for k, name in enumerate(code.co_freevars):
+        try:
+            outside[name] = fn.__closure__[k].cell_contents
+        except (ValueError, IndexError, TypeError):
+            pass
+    for name in code.co_names:
+        if name in getattr(fn, "__globals__", {}):
+            outside[name] = fn.__globals__[name]
+    captured = {id(ext): internal for ext, internal in tr.graph.captures}
+    ancestors = getattr(tr, "ancestors", set())
+    for name, value in outside.items():
+        if (tf.is_tensor(value) and not hasattr(value, "handle") and value.dtype.is_floating
+                and id(value) in captured and captured[id(value)].op in ancestors):
+            return name, assignment_line(code.co_filename, name)
+    return None
 
 
 def _check_numpy_detour(loss_fn, variables, names, statuses, grads, error, findings, report):
@@ -216,6 +357,42 @@ def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
                                   location=op_location(op), detail=(
                                       f"{evidence}: the value written by {op.type} and read back later carries no "
                                       "gradient, so every path through the assignment is missing"))
+
+
+def _dropped_path_op(tr, vp):
+    """An op registered as not differentiable that the variable's float value flows through on its way to the
+    loss, while the loss still has a gradient: typically a gradient op inside a gradient penalty (the second
+    derivative through ResizeBilinearGrad, ...), whose own gradient TensorFlow silently treats as zero."""
+    from .source import op_location
+    for op in paths.topological(vp.ops, tr.graph):
+        if op.type in op_kinds.STOP_GRADIENT or op_kinds.gradient_kind(op.type) != "not_differentiable":
+            continue
+        ins = [t for t in paths.on_path_inputs(op, vp.ops, vp.source) if op_kinds.is_float(t.dtype)]
+        if ins and any(op_kinds.is_float(o.dtype) for o in op.outputs) and op_location(op):
+            return op
+    return None
+
+
+def _check_dropped_paths(loss_fn, variables, names, statuses, grads, tr, findings):
+    """Second-order gradients through a not-differentiable op are dropped without a word: the gradient looks
+    fine but misses a term. Finite differences decide."""
+    from .finite_differences import directional_check
+    from .source import op_location
+    var_paths = getattr(tr, "var_paths", {})
+    for i, v in enumerate(variables):
+        vp = var_paths.get(id(v))
+        if statuses[i] != "ok" or vp is None or findings[i] is not None or i >= len(grads) or grads[i] is None:
+            continue
+        op = _dropped_path_op(tr, vp)
+        if op is None or not hasattr(v, "assign"):
+            continue
+        agrees, evidence = directional_check(loss_fn, v, grads[i])
+        if not agrees:
+            findings[i] = Finding(names[i], "wrong", "non_differentiable_op", op=op.name, op_type=op.type,
+                                  location=op_location(op), detail=(
+                                      f"{evidence}: the path through {op.type} (created by a gradient computed "
+                                      f"inside the loss, e.g. a gradient penalty) is missing, because {op.type} is "
+                                      "registered as not differentiable: its second derivative counts as 0"))
 
 
 def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings, report):
@@ -280,20 +457,17 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
     callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
     """
     try:
-        untracked, in_call_ids, saved = [], set(), []
+        untracked, in_call_ids, saved, where, created, model = [], set(), [], {}, {}, None
         if keras_model.is_keras_layer(loss_fn):
             model = loss_fn
             saved = keras_model.snapshot_state(model)
             fn = keras_model.make_loss_fn(model, batch, loss, training)
+            read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
             if variables is None:
-                try:
-                    fn()  # build the model so its variables exist
-                except Exception:
-                    pass
                 variables = list(model.trainable_variables)
-            untracked = keras_model.untracked_variables(model)
+            untracked = keras_model.untracked_variables(model, where)
             seen = {id(u) for u in untracked}
-            in_call = [u for u in keras_model.read_but_untracked(model, fn) if id(u) not in seen]
+            in_call = [u for u in read if id(u) not in seen]
             untracked += in_call
             in_call_ids = {id(u) for u in in_call}
             loss_fn = fn
@@ -309,21 +483,29 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
             named = False
         all_vars = [v for _, v in items] + untracked
         try:
-            report = _diagnose(loss_fn, all_vars, check_custom_gradients)
+            report = _diagnose(loss_fn, all_vars, check_custom_gradients, n_locate=len(untracked),
+                               may_skip_trace=model is not None)
         finally:
             keras_model.restore_state(saved)
         if named:
             for (k, _), f in zip(items, report.findings):
                 f.name = str(k)
-        for f, v in zip(report.findings[len(items):], untracked):
+        first_use = getattr(report, "_first_use", None) or [None] * len(untracked)
+        for f, v, used in zip(report.findings[len(items):], untracked, first_use):
             f.status, f.cause, f.also = "none", "untracked_variable", ()
-            f.op = f.op_type = f.location = None
+            f.op = f.op_type = None
             if id(v) in in_call_ids:
+                used = created.get(id(v)) or used
+                f.location = used
                 f.detail = ("the forward pass reads this variable, but model.trainable_variables does not list it "
-                            "(a layer or variable created inside call() is new on every call and never tracked)")
+                            "(a layer or variable created inside call() is new on every call and never tracked)"
+                            + (f"; it is created at {used}" if used else ""))
             else:
-                f.detail = ("a raw tf.Variable stored on the model: model.trainable_variables does not include "
-                            "it, so an optimizer never updates it")
+                attr, assigned = where.get(id(v), (None, None))
+                f.location = assigned or used
+                f.detail = (f"a raw tf.Variable stored on the model as `model.{attr}`" if attr else
+                            "a raw tf.Variable stored on the model") + (
+                    ": model.trainable_variables does not include it, so an optimizer never updates it")
         return report
     except Exception as exc:  # the doctor itself must never crash a learner's check
         n = len(variables) if isinstance(variables, (list, tuple, dict)) else 1

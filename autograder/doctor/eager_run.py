@@ -2,6 +2,8 @@
 variable's gradient as ok, none, zero or nan."""
 from __future__ import annotations
 
+import contextlib
+import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +18,104 @@ class EagerResult:
     gradient_error: BaseException | None = None   # tape.gradient raised (LookupError: no gradient)
     own_grads: list | None = None       # a training step returned (loss, gradients): its own tape's answer
     outer_statuses: list | None = None  # ... and what a tape around the whole step sees
+    conversions: list = field(default_factory=list)  # (what, file:line): a taped tensor turned into Python/NumPy
+    op_types: set = field(default_factory=set)   # op types the run executed (or built into a tf.function)
+    learner_ops: set = field(default_factory=set)  # ... of those, the ones only interesting from the learner's code
+    custom_gradient: bool = False                # a tf.custom_gradient function ran
+    watched: set = field(default_factory=set)    # ids of the tensors the learner's own tapes were told to watch
+
+
+# Op types whose presence makes a healthy-looking gradient worth a closer look in the traced graph: the
+# learner's stop_gradient, assignments read back, Python functions, not-differentiable ops, clipping and
+# saturating activations (partial saturation), and calls of compiled functions whose contents the eager run
+# cannot see.
+_WATCH_FROM_LEARNER = {"StopGradient"}
+
+
+@contextlib.contextmanager
+def recording_ops(res: "EagerResult"):
+    """Record which op types the loss runs, cheaply, so that a healthy loss can skip the graph trace."""
+    from tensorflow.python.framework import op_callbacks
+    from tensorflow.python.ops import custom_gradient as cg
+    from .source import called_from_learner
+
+    assigned: set = set()
+
+    def callback(op_type, inputs, attrs, outputs, op_name=None, graph=None):
+        t = op_type.decode() if isinstance(op_type, bytes) else str(op_type)
+        if t in _WATCH_FROM_LEARNER:
+            if called_from_learner(traceback.extract_stack()[:-1]):
+                res.learner_ops.add(t)
+        elif t.startswith("Assign") and inputs:
+            assigned.add(id(inputs[0]))
+        elif t == "ReadVariableOp" and inputs and id(inputs[0]) in assigned:
+            res.op_types.add("read-after-assign")   # a value stored with assign and read back (RNN state)
+        else:
+            res.op_types.add(t)
+        return None
+
+    saved = cg._eager_mode_decorator, cg._graph_mode_decorator
+
+    def eager(f, args, kwargs):
+        res.custom_gradient = True
+        return saved[0](f, args, kwargs)
+
+    def graph(f, args, kwargs):
+        res.custom_gradient = True
+        return saved[1](f, args, kwargs)
+
+    import tensorflow as tf
+    tape_watch = tf.GradientTape.watch
+
+    def watch(self, tensor):
+        if self is not getattr(res, "_watcher", None):
+            res.watched.update(id(t) for t in tf.nest.flatten(tensor))
+        return tape_watch(self, tensor)
+
+    cg._eager_mode_decorator, cg._graph_mode_decorator = eager, graph
+    tf.GradientTape.watch = watch
+    op_callbacks.add_op_callback(callback)
+    try:
+        yield res
+    finally:
+        op_callbacks.remove_op_callback(callback)
+        cg._eager_mode_decorator, cg._graph_mode_decorator = saved
+        tf.GradientTape.watch = tape_watch
+
+
+_CONVERSIONS = ("__float__", "__int__", "__index__", "numpy", "__array__", "tolist")
+
+
+@contextlib.contextmanager
+def recording_conversions(found: list):
+    """Record where the learner's code turns a tensor that a tape is following (it depends on a watched variable)
+    into a Python number or a NumPy array: float(t), int(t), t.numpy(), np.asarray(t). The tape cannot follow the
+    result, so a tensor rebuilt from it is a constant."""
+    from tensorflow.python.eager import record
+    from tensorflow.python.framework import ops
+    from .source import user_location
+    cls = ops._EagerTensorBase
+    saved = {name: cls.__dict__[name] for name in _CONVERSIONS if name in cls.__dict__}
+
+    def wrap(name, original):
+        def converted(self, *args, **kwargs):
+            try:
+                if len(found) < 20 and record.should_record_backprop([self]):
+                    loc = user_location(traceback.extract_stack()[:-1])
+                    if loc:
+                        found.append((name.strip("_") + "()", loc))
+            except Exception:
+                pass
+            return original(self, *args, **kwargs)
+        return converted
+
+    for name, original in saved.items():
+        setattr(cls, name, wrap(name, original))
+    try:
+        yield found
+    finally:
+        for name, original in saved.items():
+            setattr(cls, name, original)
 
 
 def split_step(y, n: int):
@@ -54,9 +154,17 @@ def watchable(v) -> bool:
 def run(loss_fn, variables) -> EagerResult:
     import tensorflow as tf
     res = EagerResult()
+    # Plain tensors are watched by a second, outer tape only: a training step that watched them too late
+    # ("watched, but the value was computed after the block closed") is told apart from one that never did.
+    tensors = [v for v in variables if tf.is_tensor(v) and not hasattr(v, "handle")]
     try:
-        with tf.GradientTape() as tape:
-            res.loss = loss_fn()
+        with (tf.GradientTape() if tensors else contextlib.nullcontext()) as watcher, \
+                recording_conversions(res.conversions), recording_ops(res):
+            if tensors:
+                res._watcher = watcher
+                watcher.watch(tensors)
+            with tf.GradientTape() as tape:
+                res.loss = loss_fn()
     except Exception as exc:  # the learner's code failing is a diagnosis, not a crash
         res.call_error = exc
         return res
@@ -77,6 +185,14 @@ def run(loss_fn, variables) -> EagerResult:
     res.grads = [next(it) if watchable(v) else None for v in variables]
     res.statuses = [status_of(g) for g in res.grads]
     if res.own_grads is not None:
+        if tensors:
+            try:
+                seen = watcher.gradient(res.loss, tensors)
+                by_id = {id(t): g for t, g in zip(tensors, seen)}
+                res.statuses = [status_of(by_id[id(v)]) if id(v) in by_id else s
+                                for v, s in zip(variables, res.statuses)]
+            except Exception:
+                pass
         res.outer_statuses = res.statuses
         res.grads = res.own_grads
         res.statuses = [status_of(g) for g in res.own_grads]

@@ -6,6 +6,7 @@ inside our graph): their ops keep the learner's source lines. Tracing only build
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -76,7 +77,7 @@ def trace(loss_fn: Callable, variables: list, analyse: Callable | None = None) -
         result.handles.clear()
         result.fetch_index.clear()
         with tf.variable_creator_scope(reuse_variables):
-            y = loss_fn()
+            y = target()
         out = _to_loss_tensor(y, len(variables))
         graph = tf.compat.v1.get_default_graph()
         result.graph = graph
@@ -89,25 +90,37 @@ def trace(loss_fn: Callable, variables: list, analyse: Callable | None = None) -
             handle = getattr(v, "handle", None)
             if handle is not None and id(handle) in by_id:
                 result.handles[id(v)] = by_id[id(handle)]
+            elif tf.is_tensor(v) and id(v) in by_id:   # a plain (eager) tensor the loss reads
+                result.handles[id(v)] = by_id[id(v)]
         fetch = tf.autograph.experimental.do_not_convert(analyse)(result) if analyse else []
         return list(fetch) or [tf.constant(0.0)]
 
+    # The learner's own tf.function: trace its Python body, so that AutoGraph (on the retry) converts it as
+    # tf.function would; run eagerly inside our graph it would run unconverted (a `for` over a dataset never ends).
+    target = getattr(loss_fn, "python_function", None) if isinstance(
+        loss_fn, tf.types.experimental.PolymorphicFunction) else None
+    target = target or loss_fn
     previous = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(True)
+    quiet = warnings.catch_warnings()
+    quiet.__enter__()
+    # tf.data warns that run_functions_eagerly does not reach dataset functions: true, and nothing to act on
+    warnings.filterwarnings("ignore", message=".*does not apply to tf.data functions")
     try:
-        # Without AutoGraph first: converting Keras' and the learner's source costs seconds. Only code with
-        # Python control flow on tensor values needs it (as in the learner's own tf.function).
+        # Without AutoGraph first: converting Keras' and the learner's source costs seconds. Code with Python
+        # control flow on tensors (an `if` on a tensor, `for` over a tensor or a dataset) fails that trace in
+        # several ways (OperatorNotAllowedInGraphError, tf.data's "get_next() calls" ValueError, ...): any error
+        # gets one retry with AutoGraph, as the learner's own tf.function would convert it; the retry's error is
+        # the evidence when both fail.
         for autograph in (False, True):
             created.clear()
             result.error = None
             try:
                 result.concrete = tf.function(wrapper, autograph=autograph).get_concrete_function()
                 break
-            except tf.errors.OperatorNotAllowedInGraphError as exc:
-                result.error, result.concrete = exc, None
             except Exception as exc:  # untraceable code is itself evidence (.numpy(), NumPy on tensors, ...)
                 result.error, result.concrete = exc, None
-                break
     finally:
         tf.config.run_functions_eagerly(previous)
+        quiet.__exit__(None, None, None)
     return result

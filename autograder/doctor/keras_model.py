@@ -43,45 +43,79 @@ def _tracked_ids(model) -> set[int]:
     return ids
 
 
-def untracked_variables(model) -> list:
-    """Raw ``tf.Variable``s reachable from the model's attributes that Keras does not track."""
+def untracked_variables(model, where: dict | None = None) -> list:
+    """Raw ``tf.Variable``s reachable from the model's attributes that Keras does not track. ``where`` (if given)
+    receives id(variable) -> (attribute path such as ``layers[2].gain``, ``file:line`` of its assignment)."""
     import tensorflow as tf
     tracked = _tracked_ids(model)
     found, seen = [], set()
 
-    def visit(obj, depth):
+    def visit(obj, depth, path, owner, attr):
         if id(obj) in seen or depth > 6:
             return
         seen.add(id(obj))
         if isinstance(obj, tf.Variable):
             if id(obj) not in tracked and obj.trainable:
                 found.append(obj)
+                if where is not None:
+                    where[id(obj)] = (path, _assignment_line(type(owner), attr) if attr else None)
             return
-        if is_keras_layer(obj):
-            for value in list(vars(obj).values()):
-                visit(value, depth + 1)
+        if is_keras_layer(obj):  # public attributes first: `gain`, not Keras' private bookkeeping of it
+            for key, value in sorted(vars(obj).items(), key=lambda kv: kv[0].startswith("_")):
+                visit(value, depth + 1, f"{path}.{key}" if path else key, obj, key)
             return
         if isinstance(obj, dict):
-            for value in list(obj.values()):
-                visit(value, depth + 1)
+            for key, value in list(obj.items()):
+                visit(value, depth + 1, f"{path}[{key!r}]", owner, attr)
         elif isinstance(obj, (list, tuple)):
-            for value in list(obj):
-                visit(value, depth + 1)
+            for k, value in enumerate(list(obj)):
+                visit(value, depth + 1, f"{path}[{k}]", owner, attr)
 
-    visit(model, 0)
+    seen.add(id(model))
+    for i, layer in enumerate(getattr(model, "layers", None) or []):  # named as a reader finds it: layers[i]
+        visit(layer, 1, f"layers[{i}]", None, None)
+    seen.discard(id(model))
+    visit(model, 0, "", None, None)
     return found
 
 
-def read_but_untracked(model, loss_fn) -> list:
+def _assignment_line(cls, attr: str) -> str | None:
+    """``file:line`` of ``self.<attr> = ...`` in the layer's own methods (``__init__``, ``build``, ``call``)."""
+    import linecache
+    from .source import _short, is_user_frame
+    for method in ("__init__", "build", "call"):
+        code = getattr(getattr(cls, method, None), "__code__", None)
+        if code is None or not is_user_frame(code.co_filename):
+            continue
+        lines = linecache.getlines(code.co_filename)
+        end = max((ln for _, _, ln in code.co_lines() if ln), default=code.co_firstlineno)
+        for lineno in range(code.co_firstlineno, min(end, len(lines)) + 1):
+            text = lines[lineno - 1].replace(" ", "")
+            if text.startswith(f"self.{attr}=") or f"self.{attr}=" in text.split("#")[0]:
+                return f"{_short(code.co_filename)}:{lineno}"
+    return None
+
+
+def read_but_untracked(model, loss_fn, created_at: dict | None = None) -> list:
     """Trainable variables the forward pass reads that ``model.trainable_variables`` does not list (for example
-    the weights of a layer created inside ``call()``)."""
+    the weights of a layer created inside ``call()``). ``created_at`` receives id(variable) -> the learner's
+    ``file:line`` that created it."""
+    import traceback
     import tensorflow as tf
-    tracked = _tracked_ids(model)
+    from .source import user_location
+
+    def record(next_creator, **kwargs):
+        v = next_creator(**kwargs)
+        if created_at is not None:
+            created_at[id(v)] = user_location(traceback.extract_stack()[:-1])
+        return v
+
     try:
-        with tf.GradientTape() as tape:
+        with tf.variable_creator_scope(record), tf.GradientTape() as tape:
             loss_fn()
     except Exception:
         return []
+    tracked = _tracked_ids(model)   # after the call: it may have built the model
     return [v for v in tape.watched_variables() if id(v) not in tracked and getattr(v, "trainable", True)]
 
 

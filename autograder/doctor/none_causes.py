@@ -47,9 +47,40 @@ def classify_cut(name: str, op, status: str = "none") -> Finding:
     return _finding(name, "non_differentiable_op", op, why, status)
 
 
+def dataset_cut(name, trace, vpath, status="none"):
+    """The tf.data op nearest the variable on its path to the loss, as a finding (or None)."""
+    if not hasattr(trace, "_dataset_ops"):
+        trace._dataset_ops = [op for op in trace.graph.get_operations() if op_kinds.is_dataset_op(op.type)]
+    for op in [op for op in trace._dataset_ops if op in vpath.descendants]:
+        if op_kinds.is_dataset_op(op.type) and (op in vpath.ops or trace.output.op not in vpath.descendants):
+            return _finding(name, "data_pipeline", op, f"the variable is captured by a tf.data function ({op.type}): "
+                            "dataset ops are not differentiable, so the values the pipeline returns carry no "
+                            "gradient", status)
+    return None
+
+
+def _cut_candidates(trace) -> list:
+    """Ops (in creation order) with a float input whose gradient is None and no float output known to have a
+    None gradient: the only ops ``find_cut`` can pick, found once for all variables."""
+    cached = getattr(trace, "_cut_candidates", None)
+    if cached is None:
+        grads = trace.grads
+        cached = []
+        for op in paths.topological(trace.ancestors, trace.graph):
+            if not any(is_float(t.dtype) and t.name in grads and grads[t.name] is None for t in op.inputs):
+                continue
+            if any(is_float(o.dtype) and o.name in grads and grads[o.name] is None for o in op.outputs):
+                continue
+            cached.append(op)
+        trace._cut_candidates = cached
+    return cached
+
+
 def find_cut(trace, vpath):
     """The op nearest the loss whose on-path float input has no gradient while what it feeds does."""
-    ordered = paths.topological(vpath.ops, trace.graph)
+    ordered = [op for op in _cut_candidates(trace) if op in vpath.ops] if getattr(trace, "ancestors", None) else []
+    if not ordered:
+        ordered = paths.topological(vpath.ops, trace.graph)
     cuts = []
     for op in ordered:
         ins = [t for t in paths.on_path_inputs(op, vpath.ops, vpath.source) if is_float(t.dtype)]
@@ -76,6 +107,9 @@ def lookup_op_type(exc: BaseException) -> str | None:
 
 def explain_none(name: str, trace, vpath) -> Finding:
     """A variable the trace saw, whose gradient is None."""
+    data = dataset_cut(name, trace, vpath)
+    if data is not None:
+        return data
     if trace.output.op not in vpath.descendants:
         # No data path at all: an assignment or a NumPy detour may have swallowed it, else it is outside.
         for op in paths.topological(vpath.descendants, trace.graph):

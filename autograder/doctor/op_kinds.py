@@ -11,6 +11,12 @@ UNDERFLOWING = {"Exp", "Mul", "Prod", "Pow", "Square", "Cast", "RealDiv", "Div",
 ZERO_BY_DEFINITION = {"Sign"}
 
 
+def is_dataset_op(op_type: str) -> bool:
+    """tf.data ops (ReduceDataset, MapDataset, IteratorGetNext, ...): none of them has a gradient."""
+    return op_type.endswith("Dataset") or op_type.endswith("DatasetV2") or "Iterator" in op_type or op_type in {
+        "DatasetToSingleElement", "ReduceDataset", "ScanDataset"}
+
+
 def is_assign(op_type: str) -> bool:
     return (op_type.startswith("Assign") or op_type.startswith("ResourceScatter")
             or op_type.startswith("ResourceApply") or op_type in {"ResourceStridedSliceAssign", "ScatterUpdate"})

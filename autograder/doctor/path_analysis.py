@@ -24,11 +24,9 @@ def analyse(trace, variables: list, statuses: list, want_values: bool, partial_o
     anc = paths.ancestors(y)
     trace.var_paths = {}
     xs: dict = {}
-    for v, status in zip(variables, statuses):
-        src = trace.handles.get(id(v))
-        if src is None:
-            continue
-        desc = paths.descendants([src])
+    present = [(v, status, trace.handles[id(v)]) for v, status in zip(variables, statuses) if id(v) in trace.handles]
+    every = paths.descendants_of_each([src for _, _, src in present], trace.graph)
+    for (v, status, src), desc in zip(present, every):
         on = desc & anc
         tensors = []
         for op in on:

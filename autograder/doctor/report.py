@@ -54,6 +54,12 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     loss: float | None = None
     notes: list[str] = field(default_factory=list)
+    paths: list = field(default_factory=list, repr=False)   # for draw(): each group's path (picture.chains)
+
+    def draw(self, path: str) -> str:
+        """Save a drawing of each variable's path to the loss, the cut / NaN origin / underflow marked."""
+        from .picture import draw
+        return draw(self, path)
 
     def __iter__(self):
         return iter(self.findings)

@@ -38,9 +38,21 @@ def user_location(frames) -> str | None:
     for fr in reversed(list(frames or ())):
         filename = getattr(fr, "filename", None) or (fr[0] if isinstance(fr, tuple) else None)
         lineno = getattr(fr, "lineno", None) or (fr[1] if isinstance(fr, tuple) else None)
+        if filename and filename.startswith(_PACKAGE):
+            return None   # reached the doctor (or the course) calling the loss: what is further out is its caller
         if filename and is_user_frame(filename):
             return f"{_short(filename)}:{lineno}"
     return None
+
+
+def called_from_learner(frames) -> bool:
+    """Is the innermost frame outside TensorFlow the learner's own code (not Keras, not the doctor)?"""
+    for fr in reversed(list(frames or ())):
+        filename = getattr(fr, "filename", "")
+        if f"{os.sep}tensorflow{os.sep}" in filename or "<frozen " in filename or filename.startswith(_STDLIB):
+            continue
+        return is_user_frame(filename)
+    return False
 
 
 def op_location(op) -> str | None:
@@ -64,6 +76,26 @@ def exception_location(exc: BaseException) -> str | None:
         if is_user_frame(filename):
             return f"{_short(filename)}:{lineno}"
     return None
+
+
+def assignment_line(filename: str, name: str) -> str | None:
+    """``file:line`` of the last top-level ``name = ...`` in a source file (a notebook cell included)."""
+    import ast
+    import linecache
+    text = "".join(linecache.getlines(filename))
+    if not text:
+        return None
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    line = None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and any(
+                isinstance(t, ast.Name) and t.id == name for t in targets):
+            line = node.lineno
+    return f"{_short(filename)}:{line}" if line else None
 
 
 def first_line(exc: BaseException) -> str:

@@ -102,11 +102,34 @@ def _underflow_evidence(trace, op) -> str | None:
     return None
 
 
+_HALF = {"float16": 6e-8, "bfloat16": 9.2e-41}   # about the smallest positive (subnormal) value
+
+
+def _half_underflow(trace, op, vpath) -> str | None:
+    """The backward pass reaches a float16/bfloat16 tensor with a gradient too small for that dtype: the
+    gradient (not the forward value) underflows to 0, as in mixed precision without loss scaling."""
+    ins = [t for t in paths.on_path_inputs(op, vpath.ops, vpath.source) if t.dtype.name in _HALF]
+    outs = [t for t in paths.on_path_outputs(op, vpath.ops, trace.output) if is_float(t.dtype)]
+    if not ins:
+        return None
+    upstream = [np.abs(_grad(trace, t)) for t in outs if _grad(trace, t) is not None]
+    largest = max((float(np.max(g)) for g in upstream if g.size), default=0.0)
+    tiny = _HALF[ins[0].dtype.name]
+    if 0.0 < largest < 2 * tiny:
+        return (f"the gradient reaching {op.type} is at most {largest:.2g}, below the smallest {ins[0].dtype.name} "
+                f"value (about {tiny:.0e}): it becomes exactly 0 on its way into {ins[0].dtype.name} in the backward "
+                "pass (mixed precision needs loss scaling: keras.mixed_precision.LossScaleOptimizer)")
+    return None
+
+
 def explain_zero(name, trace, vpath) -> Finding:
     op = _dying_op(trace, vpath, _dead, lambda g: g is not None and bool(np.any(g)))
     if op is None:
         return Finding(name=name, status="zero", cause="flat_region",
                        detail="the gradient is zero all along the path, right from the loss")
+    ev = _half_underflow(trace, op, vpath)
+    if ev:
+        return _f(name, "zero", "underflow", op, ev)
     if op_kinds.custom_gradient_name(op):
         f = _f(name, "zero", "wrong_custom_gradient", op, "a custom gradient on the path returns zeros")
         f.op_type, f.location = "custom gradient", op_kinds.custom_gradient_source(op) or f.location
@@ -134,16 +157,46 @@ def explain_zero(name, trace, vpath) -> Finding:
 
 # --- nan ----------------------------------------------------------------------------------------------------
 
-def first_nonfinite_forward(trace):
-    """The first op (in execution order) with a non-finite output although its float inputs are finite."""
-    for op in paths.topological(trace.ancestors, trace.graph):
-        outs = [_val(trace, t) for t in op.outputs if is_float(t.dtype)]
-        if not outs or all(_finite(o) for o in outs):
+def _no_nan(a) -> bool:
+    return a is None or not bool(np.any(np.isnan(a)))
+
+
+def first_nonfinite_forward(trace, ops=None):
+    """The first op (in execution order) whose output is inf/NaN although its float inputs are finite. An inf
+    written as a constant is deliberate (a -inf mask before a softmax) and so is what merely passes it on; an op
+    that turns such infs into NaN (softmax of a row that is all -inf) is where the numbers stop meaning anything."""
+    order = paths.topological(trace.ancestors if ops is None else ops, trace.graph)
+    deliberate: set = set()
+    source = None
+    for op in order:
+        outs = [t for t in op.outputs if is_float(t.dtype)]
+        if not outs or all(_finite(_val(trace, t)) for t in outs):
             continue
-        ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
-        if all(_finite(i) for i in ins):
+        if op.type in ("Placeholder", "Const"):
+            deliberate.update(t.name for t in outs)
+            source = source or op
+            continue
+        bad_ins = [t for t in op.inputs if is_float(t.dtype) and not _finite(_val(trace, t))]
+        if not bad_ins:
             return op
-    return None
+        if all(t.name in deliberate for t in bad_ins):
+            if any(not _no_nan(_val(trace, t)) for t in outs):
+                return op
+            deliberate.update(t.name for t in outs)
+    return source
+
+
+def _nan_evidence(trace, op) -> str:
+    out = _val(trace, op.outputs[0])
+    ins = [_val(trace, t) for t in op.inputs if is_float(t.dtype)]
+    extra = ""
+    if op.type in ("Softmax", "LogSoftmax") and ins and ins[0] is not None and ins[0].ndim:
+        rows = np.all(np.isneginf(ins[0]), axis=-1)
+        if np.any(rows):
+            extra = f": {int(np.sum(rows))} row(s) of its input are all -inf (a fully masked row), and exp(-inf) " \
+                    "sums to 0, so the row divides 0 by 0"
+    what = "NaN" if np.any(np.isnan(out)) else "inf"
+    return f"{int(np.sum(~np.isfinite(out)))} of {out.size} outputs of {op.type} are {what}{extra}"
 
 
 _SINGULAR_AT_ZERO = {"Log", "RealDiv", "Div", "Reciprocal", "Inv", "Rsqrt", "Pow", "Xlogy", "Log1p", "Xdivy"}
@@ -230,10 +283,18 @@ def explain_nan(name, trace, vpath, loss_finite: bool) -> Finding:
             return f
         if first is not None:
             out = _val(trace, first.outputs[0])
-            kind = "an input (data or a constant)" if first.type in ("Placeholder", "Const") else first.type
-            return _f(name, "nan", "nan_forward", first, f"{_count_bad(out)} outputs of {kind} are inf/NaN, "
-                      "and the loss inherits them")
+            if first.type in ("Placeholder", "Const"):
+                return _f(name, "nan", "nan_forward", first, f"{_count_bad(out)} values of an input (data or a "
+                          "constant) are inf/NaN, and the loss inherits them")
+            return _f(name, "nan", "nan_forward", first, _nan_evidence(trace, first) + ", and the loss inherits "
+                      "them")
         return Finding(name=name, status="nan", cause="nan_forward", detail="the loss is inf/NaN")
+    hidden = first_nonfinite_forward(trace)
+    if hidden is not None and hidden.type not in ("Placeholder", "Const") and not all(
+            _no_nan(_val(trace, t)) for t in hidden.outputs if is_float(t.dtype)):
+        # A NaN in the forward pass that the loss hides (tf.where, masking): the backward pass multiplies by it.
+        return _f(name, "nan", "nan_forward", hidden, _nan_evidence(trace, hidden) + "; the loss hides it (a "
+                  "tf.where or a mask after it), the gradient does not: 0 * NaN is NaN")
     op = _dying_op(trace, vpath, lambda g: g is not None and not _finite(g), lambda g: g is not None and _finite(g))
     if op is not None:
         if op_kinds.custom_gradient_name(op):
