@@ -17,7 +17,7 @@ from .conftest import ROOT, namespace_of
 EXERCISES = [ex.id for ex in catalog.all_exercises()]
 CAUSES = {"not_watched", "untracked_variable", "outside_tape", "non_differentiable_op", "stop_gradient",
           "left_tensorflow", "stateful_op", "no_gradient_registered", "underflow", "saturation", "nan_forward",
-          "nan_backward", "wrong_custom_gradient", "unknown"}
+          "nan_backward", "wrong_custom_gradient", "unknown", "integer_input"}
 
 
 def _nb(folder, ex_id):

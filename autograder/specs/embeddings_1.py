@@ -8,7 +8,7 @@ NOTEBOOK = "embeddings-1.ipynb"
 SEQ = 175
 POINTS = 2
 ENTRY = "score_and_saliency"
-CAUSE = "not_watched"   # today's doctor verdict on the shipped bug (the true cause: integer inputs; see the chapter)
+CAUSE = "integer_input"
 HINTS = (
     "Print `ids.dtype`. What would it mean to change a token id by a tiny amount?",
     "Integer tensors have no gradient, and `tape.watch` ignores them (it logs a warning). The first "
