@@ -17,7 +17,7 @@ from .conftest import ROOT, namespace_of
 EXERCISES = [ex.id for ex in catalog.all_exercises()]
 CAUSES = {"not_watched", "untracked_variable", "outside_tape", "non_differentiable_op", "stop_gradient",
           "left_tensorflow", "stateful_op", "no_gradient_registered", "underflow", "saturation", "nan_forward",
-          "nan_backward", "wrong_custom_gradient", "unknown"}
+          "nan_backward", "wrong_custom_gradient", "unknown", "integer_input"}
 
 
 def _nb(folder, ex_id):
@@ -45,7 +45,9 @@ def test_spec_metadata_is_complete(ex_id):
     ex = catalog.get(ex_id)
     assert re.fullmatch(r"[a-z0-9-]+", ex.id)
     assert ex.points > 0 and len(ex.hints) >= 2 and ex.why and ex.title
-    assert ex.cause in CAUSES, f"{ex_id}: CAUSE {ex.cause!r} is not one of the doctor's causes"
+    # CAUSE "" is allowed only with a stated reason: bugs the doctor cannot see (a wrong-by-a-factor gradient).
+    assert ex.cause in CAUSES or (ex.cause == "" and getattr(ex.module, "DOCTOR_BLIND", "")), \
+        f"{ex_id}: CAUSE {ex.cause!r} is not one of the doctor's causes"
     assert len(ex.cases(1)) >= 2, "at least two hidden cases"
     a, b = ex.cases(1), ex.cases(1)
     assert all((a[i][k] == b[i][k]).all() for i in range(len(a)) for k in a[i]), "cases must depend only on the seed"
