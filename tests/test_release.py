@@ -63,8 +63,15 @@ def _answer_only_lines(ex_id: str) -> set[str]:
 def _reference_only_defs(ex) -> list[ast.AST]:
     """The spec's top-level functions and classes that its probe does not use: reference and its helpers."""
     tree = ast.parse(inspect.getsource(ex.module))
-    return [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name != "probe"
-            and n.name != "cases"]
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    public, todo = set(), ["probe", "cases"]   # what the release may carry: these and all they call
+    while todo:
+        name = todo.pop()
+        if name in defs and name not in public:
+            public.add(name)
+            todo += [n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name)]
+    assert "reference" not in public, f"{ex.id}: the probe calls the reference"
+    return [n for name, n in defs.items() if name not in public]
 
 
 def _bodies(tree: ast.AST) -> set[str]:

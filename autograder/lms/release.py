@@ -30,7 +30,8 @@ from .setup_cell import RELEASE_TEMPLATE, regenerate
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 # Course modules the released checker imports as they are (none of them knows any answer).
-SHIPPED_AS_IS = ("compare.py", "probe.py", "quiet.py")
+# doctor/paths.py: the graph walk that structural requirements (specs/_structure.py) use; it knows no answer.
+SHIPPED_AS_IS = ("compare.py", "probe.py", "quiet.py", "doctor/paths.py")
 
 
 class ReleaseError(Exception):
@@ -85,7 +86,9 @@ def build(out: Path) -> list[str]:
     for d in (probes, expected):
         d.mkdir(parents=True, exist_ok=True)
     for name in SHIPPED_AS_IS:
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PACKAGE_DIR / name, pkg / name)
+    (pkg / "doctor" / "__init__.py").write_text('"""Only the graph walk of the gradient doctor (paths.py)."""\n')
     shutil.copy2(Path(__file__).with_name("released_checker.py"), pkg / "__init__.py")
     (probes / "__init__.py").write_text('"""The specs\' probes: how the checker calls an answer (no reference)."""\n')
 
