@@ -66,12 +66,21 @@ def cmd_grade(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ini = Path(__file__).parent / "grading" / "pytest-grader.ini"
     # A clean pytest: no plugins from the environment, no conftest, no cache, no ini files from the class folder.
+    # The environment is restored afterwards, so a caller in the same process (a test, say) keeps its plugins.
+    saved = {k: os.environ.get(k) for k in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS")}
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     os.environ.pop("PYTEST_ADDOPTS", None)
-    code = pytest.main(["-c", str(ini), "--rootdir", str(out), "--noconftest", "-p", "no:cacheprovider",
-                        "-p", "no:terminal", "-p", "no:doctest", "-p", "no:pastebin",
-                        f"--junitxml={out / 'junit.xml'}", "-o", "junit_family=xunit2",
-                        "-o", "junit_suite_name=autograder"], plugins=[plugin])
+    try:
+        code = pytest.main(["-c", str(ini), "--rootdir", str(out), "--noconftest", "-p", "no:cacheprovider",
+                            "-p", "no:terminal", "-p", "no:doctest", "-p", "no:pastebin",
+                            f"--junitxml={out / 'junit.xml'}", "-o", "junit_family=xunit2",
+                            "-o", "junit_suite_name=autograder"], plugins=[plugin])
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     if (out / "junit.xml").exists():  # the same layout `merge` writes (one suite, cases in order)
         from .grading.merge import _merge_junit
         _merge_junit([out / "junit.xml"], out / "junit.xml")

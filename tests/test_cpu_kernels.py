@@ -24,6 +24,8 @@ def nbval_runs(tmp_path_factory):
     for value in SETTINGS:
         state = tmp_path_factory.mktemp(f"onednn{value}") / "hints.json"
         env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=value, GRADIENT_COURSE_STATE=str(state))
+        for leaked in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "PYTEST_PLUGINS"):
+            env.pop(leaked, None)  # nbval must load, and only the project's own options apply
         # pyproject's addopts supply --nbval and the sanitizer, exactly as for a developer's `pytest solutions`.
         runs[value] = subprocess.Popen([sys.executable, "-m", "pytest", "solutions", "-q", "-p", "no:cacheprovider"],
                                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
