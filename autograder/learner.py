@@ -100,26 +100,9 @@ def doctor_summary(ex: catalog.Exercise, fn, seed: int) -> str | None:
         return None
 
 
-_STATUS_WORDS = {"none": "is None", "zero": "is exactly zero", "nan": "contains inf or NaN",
-                 "wrong": "disagrees with finite differences", "partial": "is zero where it matters most"}
-
-
 def verdict_sentences(report) -> str | None:
     """The doctor's findings as sentences from its catalogue of causes (never a bare code like `flat_region`)."""
-    from .doctor.causes import CAUSES
-    out = []
-    for f in report.findings:
-        if f.ok:
-            continue
-        cause = CAUSES.get(f.cause)
-        where = " ".join(b for b in (f"at {f.op_type or f.op}" if (f.op_type or f.op) else "",
-                                     f"({f.location})" if f.location else "") if b)
-        text = f"gradient doctor: the gradient for `{f.name}` {_STATUS_WORDS.get(f.status, f.status)}"
-        text += f" {where}" if where else ""
-        if cause is not None:
-            text += f": {cause.meaning}. Usual fix: {cause.fix}."
-        out.append(text)
-    return "\n".join(out) or None
+    return report.sentences()
 
 
 # How a failed check shows, in the order a learner should deal with them, and what each means now.

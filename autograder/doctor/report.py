@@ -105,6 +105,24 @@ class Report:
         return cls([Finding(**dict(f, also=tuple(f.get("also", ())))) for f in data.get("findings", [])],
                    loss=data.get("loss"), notes=list(data.get("notes", [])))
 
+    def sentences(self) -> str | None:
+        """The findings as sentences from the catalogue of causes (never a bare code like `flat_region`): what
+        a learner's check and the grader's feedback show."""
+        from .causes import CAUSES
+        out = []
+        for f in self.findings:
+            if f.ok:
+                continue
+            cause = CAUSES.get(f.cause)
+            where = " ".join(b for b in (f"at {f.op_type or f.op}" if (f.op_type or f.op) else "",
+                                         f"({f.location})" if f.location else "") if b)
+            text = f"gradient doctor: the gradient for `{f.name}` {_STATUS_WORDS.get(f.status, f.status)}"
+            text += f" {where}" if where else ""
+            if cause is not None:
+                text += f": {cause.meaning}. Usual fix: {cause.fix}."
+            out.append(text)
+        return "\n".join(out) or None
+
     def summary(self) -> str:
         """One line per problem, for embedding in a checker's feedback."""
         out = []
@@ -115,3 +133,7 @@ class Report:
             where = f" ({' '.join(bits)})" if bits else ""
             out.append(f"gradient doctor: `{f.name}` gradient is {f._status_words()}: {f.cause}{where}")
         return "\n".join(out)
+
+
+_STATUS_WORDS = {"none": "is None", "zero": "is exactly zero", "nan": "contains inf or NaN",
+                 "wrong": "disagrees with finite differences", "partial": "is zero where it matters most"}

@@ -181,9 +181,9 @@ def _diagnose_all(tasks, fn_for, arrays, report, clock: _Clock, seconds: float) 
             from autograder.doctor.exercise import diagnose_entry
             clock.arm(seconds)
             diagnosis = diagnose_entry(_ExerciseView(task), fn_for(task), task["cases"][0])
-            text = diagnosis.summary() if diagnosis is not None else ""
+            text = (diagnosis.sentences() or "") if diagnosis is not None else ""
             if text:
-                entry["diagnosis"] = "; ".join(text.splitlines())[:500]
+                entry["diagnosis"] = "; ".join(text.splitlines())[:800]
         except BaseException:  # noqa: BLE001 - including a timeout: no diagnosis, nothing else changes
             pass
         finally:
