@@ -55,6 +55,8 @@ def _compare_key(key: str, got, ref, rtol: float, atol: float) -> str | None:
     ref = np.asarray(ref, dtype=np.float64)
     if isinstance(got, np.ndarray) and got.dtype.kind in "fiu" and got.shape != ref.shape:
         return f"{what} has shape {got.shape}, expected shape {ref.shape}"
+    if isinstance(got, np.ndarray) and got.dtype.kind not in "fiu":
+        return f"{what} holds {got.dtype} values, not numbers (a gradient must be floating point)"
     got = as_numbers(got, ref.shape)
     if got is None:
         return f"{what} was not produced (not an array of numbers)"

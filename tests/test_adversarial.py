@@ -227,8 +227,8 @@ EXPECT = {
     # The specs folder is not in the jail at all: neither the module nor the catalog that lists it loads.
     "import_spec_reference": ("error", False, [("ImportError", "ModuleNotFoundError"),
                                                ("reference", "autograder.specs")], []),
-    "catalog_reference": ("error", False, [("AttributeError", "CatalogError", "ModuleNotFoundError", "TypeError"),
-                                           ("reference", "casts-1", "unknown exercise")], []),
+    "catalog_reference": ("error", False, [("AttributeError", "CatalogError", "ImportError", "ModuleNotFoundError", "TypeError"),
+                                           ("reference", "casts-1", "unknown exercise", "catalog")], []),
     "gc_reference": ("error", False, [("gc.get_objects is not allowed",)], []),
     "subprocess": ("error", False, [("subprocess.Popen is not allowed",)], []),
     "network": ("error", False, [("socket.getaddrinfo is not allowed", "socket.connect is not allowed")], []),

@@ -149,7 +149,6 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("nan-1", "line 3:64: drop unary minus"): AXIS,
     ("nan-1", "line 8:52: drop unary minus"): AXIS,
     ("nan-2", "line 9:59: 1.0 -> 2.0"): "the safe input of sqrt where its result is discarded: any positive value",
-    ("custom-gradient-2", "line 7:20: cast(a, ...) -> a"): "dy * (a boolean mask) promotes the mask to dy's dtype",
     ("keras-2", "line 6: delete statement"): "self.num_outputs is never read",
     ("rnn-1", "line 6:35: 0 -> 1"): "w_h.shape[0] -> w_h.shape[1]: w_h is square (units, units)",
     ("control-flow-1", "line 3:37: 1000000000.0 -> 2000000000.0"):
