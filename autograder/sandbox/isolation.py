@@ -71,11 +71,24 @@ def private_view(workdir: str, jobs_root: str, hide: list[str]) -> list[str]:
     problems = []
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
     keep = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
+    # Python and the course may live under /tmp (a clone in /tmp, say): the private /tmp below would hide them,
+    # and every module not yet imported would be missing. Held open now, bound back read-only afterwards.
+    from .jail import PACKAGE, _python_dirs
+    needed = [(d, os.open(d, os.O_PATH | os.O_DIRECTORY)) for d in [*_python_dirs(), str(PACKAGE)]
+              if (d.rstrip("/") + "/").startswith(("/tmp/", "/dev/shm/")) and os.path.isdir(d)]
     covered = []
     for path in ("/tmp", "/dev/shm"):
         if os.path.isdir(path):
             _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={TMP_BYTES},mode=1777")
             covered.append(path.rstrip("/") + "/")
+    for path, fd in needed:
+        os.makedirs(path, 0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
+        try:
+            _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        except OSError as exc:
+            problems.append(str(exc))
     own_root = not (jobs_root.rstrip("/") + "/").startswith(tuple(covered))
     if own_root:
         _mount("tmpfs", jobs_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
