@@ -20,6 +20,7 @@ import autograder  # noqa: E402
 
 tf = autograder.quiet_start()
 import keras  # noqa: E402
+from doctor_bench import timed  # noqa: E402  (the same first-call / median timer as the small-model bench)
 
 
 class BadCast(keras.layers.Layer):
@@ -56,19 +57,6 @@ def transformer(broken: bool):
     x = tf.random.stateless_normal((8, 32, 64), seed=(1, 2))
     y = tf.random.stateless_uniform((8,), seed=(3, 4), maxval=10, dtype=tf.int32)
     return model, x, y
-
-
-def timed(fn, repeat: int) -> tuple[float, float]:
-    """(first call, median of the next ``repeat`` calls), in seconds."""
-    t0 = time.perf_counter()
-    fn()
-    first = time.perf_counter() - t0
-    rest = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        rest.append(time.perf_counter() - t0)
-    return first, statistics.median(rest)
 
 
 class _StepClock(keras.callbacks.Callback):
