@@ -24,8 +24,13 @@ import time
 def _preload() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import numpy  # noqa: F401
-    import tensorflow  # noqa: F401
+    import tensorflow
     import keras  # noqa: F401
+    # Jobs run side by side, one per core: TensorFlow's own pools (a thread per core per job, by default) would only
+    # fight over the same cores. Set before any op runs, so no thread exists yet when the zygote forks.
+    share = max(1, (os.cpu_count() or 1) // max(1, int(os.environ.get("AUTOGRADER_PARALLEL", "1"))))
+    tensorflow.config.threading.set_intra_op_parallelism_threads(share)
+    tensorflow.config.threading.set_inter_op_parallelism_threads(share)
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
     from autograder import compare, probe  # noqa: F401
     from autograder.sandbox import child, isolation, task, tamper  # noqa: F401
