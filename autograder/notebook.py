@@ -3,7 +3,8 @@
 Cells are found by metadata, never by position: ``cell.metadata.course = {"role": ..., "exercise": ...}``.
 Roles: ``setup`` (installs/imports the checker; skipped when grading), ``given`` (code the learner should not
 need to touch), ``answer`` (the learner's fix; one per exercise), ``check`` (calls ``check(...)``; skipped when
-grading, since grading checks from outside the learner's process).
+grading, since grading checks from outside the learner's process). Cells after the last check cell are not run
+when grading either: ``check`` sees the state at its own cell, and the grader sees the same.
 """
 from __future__ import annotations
 
@@ -112,8 +113,13 @@ def splice(release, submission) -> Spliced:
         if len(got[ex_id]) > 1:
             raise NotebookError(f"{len(got[ex_id])} cells claim to be the answer for {ex_id}: keep exactly one")
 
+    # Nothing after the last check cell can change a grade: ``check(...)`` sees the notebook's state at its own
+    # cell, and so does the grader (a closing demo, such as the capstone's training run, is not run).
+    graded = [i for i, cell in enumerate(release.cells)
+              if cell.get("cell_type") == "code" and role(cell) in ("answer", "check")]
+    end = graded[-1] + 1 if graded else len(release.cells)
     cells: list[tuple[str, str]] = []
-    for i, cell in enumerate(release.cells):
+    for i, cell in enumerate(release.cells[:end]):
         r = role(cell)
         if cell.get("cell_type") != "code" or r in ("setup", "check"):
             continue

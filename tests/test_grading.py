@@ -178,3 +178,15 @@ def test_failed_gradient_check_carries_the_doctors_diagnosis(graded):
     assert "Cast to int32" in diagnosis[0]
     assert diagnosis[0] in (out / "feedback" / "shipped.md").read_text()
     assert not any("gradient doctor" in n for n in rows[("solved", "casts-1")]["notes"])
+
+
+def test_grading_runs_the_notebook_up_to_its_last_check_cell():
+    """check() sees the state at its own cell; the grader runs the same cells, not a closing demo after it."""
+    from autograder.notebook import new_notebook, splice
+    release = new_notebook([("setup", "import autograder", None), ("given", "x = 1", None),
+                            ("answer", "def f(): pass", "ex-1"), ("given", "y = f()", None),
+                            ("check", 'check("ex-1")', None), ("given", "train_for_an_hour()", None)])
+    labels = [label for label, _ in splice(release, release).cells]
+    assert labels == ["given cell 2", "answer ex-1", "given cell 4"], labels
+    release.cells.append(new_notebook([("answer", "def g(): pass", "ex-2")]).cells[0])   # an answer, no check
+    assert [label for label, _ in splice(release, release).cells][-2:] == ["given cell 6", "answer ex-2"]
