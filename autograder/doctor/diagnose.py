@@ -7,7 +7,7 @@ differences (custom gradients). Never raises on the learner's code: errors becom
 """
 from __future__ import annotations
 
-from . import eager_run, graph_trace, keras_model, op_kinds, paths
+from . import eager_graph, eager_run, graph_trace, keras_model, op_kinds, paths
 from .none_causes import explain_none, lookup_op_type, missing_gradient_op, classify_cut
 from .path_analysis import analyse
 from .report import Finding, Report
@@ -64,13 +64,14 @@ def _left_tf_error(exc) -> bool:
 
 
 def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0,
-              may_skip_trace: bool = False) -> Report:
-    """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them."""
+              may_skip_trace: bool = False, eager=None) -> Report:
+    """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them.
+    ``eager``: the eager run of exactly these variables, when the caller has already made it."""
     import tensorflow as tf
     variables = list(variables)
     names = [_name(v, i) for i, v in enumerate(variables)]
     report = Report()
-    eager = eager_run.run(loss_fn, variables)
+    eager = eager or eager_run.run(loss_fn, variables)
     if eager.call_error is not None:
         report.findings = _error_report(names, eager.call_error)
         report.notes.append("calling the loss raised, so no gradient exists; the message and line are above")
@@ -124,9 +125,23 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         # functions are always traced: NumPy on a tensor (np.mean(t)) leaves no trace in the eager run.
         report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
         return report
-    tr = graph_trace.trace(loss_fn, variables,
-                           lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
-                                             want_values, PARTIAL_CANDIDATES))
+    tr = None
+    if may_skip_trace and _eager_record_can_answer(eager, statuses, need):
+        # A Keras model with a None gradient and nothing the graph-only checks look at: find the cut from one
+        # more eager run, recorded (a trace of a big model costs several steps). Anything it cannot name sends
+        # the doctor to the graph trace as before.
+        rec = eager_graph.record(loss_fn, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)])
+        if rec.error is None:
+            trial, scratch = list(findings), Report()
+            _explain(rec, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+                     trial, scratch)
+            if all(trial[i] is not None and trial[i].cause != "unknown" for i in range(len(need)) if need[i]):
+                tr, findings[:] = rec, trial
+                report.notes.extend(scratch.notes)
+    if tr is None:
+        tr = graph_trace.trace(loss_fn, variables,
+                               lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
+                                                 want_values, PARTIAL_CANDIDATES))
     if tr.error is not None:
         if _left_tf_error(tr.error):
             _check_numpy_detour(loss_fn, variables, names, statuses, eager.grads, tr.error, findings, report)
@@ -142,40 +157,8 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         report.notes.append("the loss could not be traced into a graph, so causes are limited to what the eager "
                             "run shows")
     else:
-        if want_values or getattr(tr, "partial_check", None):
-            try:
-                tr.evaluate()
-            except Exception as exc:
-                report.notes.append(f"evaluating the traced graph failed: {first_line(exc)}")
-        loss_finite = eager_run.status_of(eager.loss) != "nan"
-        var_paths = getattr(tr, "var_paths", {})
-        for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
-            if not need[i]:
-                continue
-            vp = var_paths.get(id(v))
-            if vp is None:
-                findings[i] = Finding(n, s, "outside_tape", detail="the traced loss never reads this variable: it "
-                                      "was used before the tape started, or not at all")
-                continue
-            if s == "none" and eager.gradient_error is not None and isinstance(eager.gradient_error, LookupError):
-                op = missing_gradient_op(tr, vp, lookup_op_type(eager.gradient_error))
-                if op is not None:
-                    findings[i] = classify_cut(n, op)
-                    continue
-            if s == "none":
-                findings[i] = explain_none(n, tr, vp)
-            elif s == "zero":
-                findings[i] = explain_zero(n, tr, vp)
-            elif s == "nan":
-                findings[i] = explain_nan(n, tr, vp, loss_finite)
-        if tr.values is not None:
-            for i, (n, v) in enumerate(zip(names, variables)):
-                if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
-                    findings[i] = explain_partial(n, tr, var_paths[id(v)])
-        if check_custom_gradients and tr.graph is not None:
-            _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
-            _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
-            _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+        _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+                 findings, report)
     if error is not None and not isinstance(error, LookupError) and tr.graph is not None:
         _locate_error(findings, variables, tr)
     _python_detours(findings, eager.conversions)
@@ -196,6 +179,52 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
     if tr is not None and n_locate:
         report._first_use = [_first_use(tr, v) if tr.graph is not None else None for v in variables[-n_locate:]]
     return report
+
+
+def _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+             findings, report):
+    """Name the cause of each problem (``need``) from a trace or an eager record, and run the checks of the ok
+    gradients that only a graph can suggest (custom gradients, state, dropped second-order paths)."""
+    if want_values or getattr(tr, "partial_check", None):
+        try:
+            tr.evaluate()
+        except Exception as exc:
+            report.notes.append(f"evaluating the traced graph failed: {first_line(exc)}")
+    loss_finite = eager_run.status_of(eager.loss) != "nan"
+    var_paths = getattr(tr, "var_paths", {})
+    for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
+        if not need[i]:
+            continue
+        vp = var_paths.get(id(v))
+        if vp is None:
+            findings[i] = Finding(n, s, "outside_tape", detail="the traced loss never reads this variable: it "
+                                  "was used before the tape started, or not at all")
+            continue
+        if s == "none" and eager.gradient_error is not None and isinstance(eager.gradient_error, LookupError):
+            op = missing_gradient_op(tr, vp, lookup_op_type(eager.gradient_error))
+            if op is not None:
+                findings[i] = classify_cut(n, op)
+                continue
+        if s == "none":
+            findings[i] = explain_none(n, tr, vp)
+        elif s == "zero":
+            findings[i] = explain_zero(n, tr, vp)
+        elif s == "nan":
+            findings[i] = explain_nan(n, tr, vp, loss_finite)
+    if tr.values is not None:
+        for i, (n, v) in enumerate(zip(names, variables)):
+            if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
+                findings[i] = explain_partial(n, tr, var_paths[id(v)])
+    if check_custom_gradients and tr.graph is not None:
+        _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
+        _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+        _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+
+
+def _eager_record_can_answer(eager, statuses, need) -> bool:
+    """Only None gradients to explain, no error, and nothing that the graph-only checks look at."""
+    return (any(need) and eager.gradient_error is None and all(s in ("ok", "none") for s in statuses)
+            and not _worth_tracing(eager))
 
 
 def _worth_tracing(eager) -> bool:
@@ -448,6 +477,20 @@ def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings, repo
                                       "(if that is deliberate, as for a target value, ignore this)"))
 
 
+def _shared_first_run(model, loss_fn):
+    """The eager run of a built model's trainable variables, when it is also the run that looks for variables
+    Keras does not track and finds none (nothing created during the call, nothing read that is not listed, no raw
+    variable on the model): then one taped forward and backward pass serves both. Otherwise None."""
+    if not getattr(model, "built", False) or not model.trainable_variables:
+        return None
+    created: dict = {}
+    tracked = list(model.trainable_variables)
+    run = eager_run.run(loss_fn, tracked, created)
+    if created or keras_model.untracked_reads(model, run.read_variables) or keras_model.untracked_variables(model):
+        return None
+    return run
+
+
 def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: bool = True,
              check_custom_gradients: bool = True) -> Report:
     """Diagnose every variable's gradient.
@@ -457,19 +500,23 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
     callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
     """
     try:
-        untracked, in_call_ids, saved, where, created, model = [], set(), [], {}, {}, None
+        untracked, in_call_ids, saved, where, created, model, eager = [], set(), [], {}, {}, None, None
         if keras_model.is_keras_layer(loss_fn):
             model = loss_fn
             saved = keras_model.snapshot_state(model)
             fn = keras_model.make_loss_fn(model, batch, loss, training)
-            read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
-            if variables is None:
+            eager = _shared_first_run(model, fn) if variables is None else None
+            if eager is not None:   # the usual case: one taped run gives both the statuses and the reads
                 variables = list(model.trainable_variables)
-            untracked = keras_model.untracked_variables(model, where)
-            seen = {id(u) for u in untracked}
-            in_call = [u for u in read if id(u) not in seen]
-            untracked += in_call
-            in_call_ids = {id(u) for u in in_call}
+            else:
+                read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
+                if variables is None:
+                    variables = list(model.trainable_variables)
+                untracked = keras_model.untracked_variables(model, where)
+                seen = {id(u) for u in untracked}
+                in_call = [u for u in read if id(u) not in seen]
+                untracked += in_call
+                in_call_ids = {id(u) for u in in_call}
             loss_fn = fn
         if variables is None:
             raise TypeError("diagnose(loss_fn, variables): pass the variables to check")
@@ -484,7 +531,7 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
         all_vars = [v for _, v in items] + untracked
         try:
             report = _diagnose(loss_fn, all_vars, check_custom_gradients, n_locate=len(untracked),
-                               may_skip_trace=model is not None)
+                               may_skip_trace=model is not None, eager=eager)
         finally:
             keras_model.restore_state(saved)
         if named:
