@@ -712,6 +712,44 @@ def test_cli_main(tmp_path, capsys):
     assert "all gradients ok" in capsys.readouterr().out
 
 
+# --- finite differences at a jump ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("start", [[[0.125], [-0.625]], [[0.1251], [-0.9]]], ids=["on-a-tie", "next-to-a-tie"])
+def test_straight_through_estimator_at_a_rounding_jump_is_a_surrogate_not_wrong(start):
+    # 0.125 and -0.625 lie exactly half-way between two grid points (step 0.25); 0.1251 within the first finite-
+    # difference step of one: the loss jumps there, and the jump over a step is no slope to compare with
+    w = tf.Variable(start, name="w")
+    x = tf.constant([[1.0, 2.0], [0.3, -0.7], [2.0, 0.1]])
+    y = tf.constant([[1.0], [0.0], [-1.0]])
+
+    def loss_fn():
+        w_q = tf.round(w / 0.25) * 0.25
+        return tf.reduce_mean(tf.square(x @ (w + tf.stop_gradient(w_q - w)) - y))
+
+    report = diagnose(loss_fn, [w])
+    assert report.ok, report
+    assert any("piecewise constant" in note and "surrogate" in note for note in report.notes), report.notes
+
+
+def test_stop_gradient_on_a_strongly_curved_normalisation_is_still_wrong():
+    # capstone-3's regime: rows 1e5 times apart in length, so the finite-difference steps (scaled to the whole
+    # variable) are huge for the short row and the loss is far from linear over them; it moves at every step,
+    # so it is no jump, and the missing term of the gradient must still be found
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(3, 4)).astype("float32")
+    start[1] *= 1e3
+    start[2] *= 1e-2
+    v = tf.Variable(start, name="rows")
+    weights = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+
+    def loss_fn():
+        norm = tf.maximum(tf.norm(v, axis=-1, keepdims=True), 1e-12)
+        return tf.reduce_sum(weights * (v / tf.stop_gradient(norm)))
+
+    report = diagnose(loss_fn, [v])
+    assert report[0].status == "wrong" and report[0].cause == "stop_gradient", report
+
+
 # --- a Keras model: one eager run when healthy, an eager record (not a graph trace) to find a cut -------------
 
 # A layer body that cuts every gradient upstream, the op the doctor must blame, its cause.
