@@ -131,13 +131,17 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         # more eager run, recorded (a trace of a big model costs several steps). Anything it cannot name sends
         # the doctor to the graph trace as before.
         rec = eager_graph.record(loss_fn, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)])
-        if rec.error is None:
+        if rec.error is not None:
+            rec.release()
+        else:
             trial, scratch = list(findings), Report()
             _explain(rec, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
                      trial, scratch)
             if all(trial[i] is not None and trial[i].cause != "unknown" for i in range(len(need)) if need[i]):
                 tr, findings[:] = rec, trial
                 report.notes.extend(scratch.notes)
+            else:
+                rec.release()
     if tr is None:
         tr = graph_trace.trace(loss_fn, variables,
                                lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
@@ -178,6 +182,8 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
             report.notes.append(f"no path drawing: {first_line(exc)}")
     if tr is not None and n_locate:
         report._first_use = [_first_use(tr, v) if tr.graph is not None else None for v in variables[-n_locate:]]
+    if isinstance(tr, eager_graph.EagerTrace):
+        tr.release()
     return report
 
 
@@ -534,6 +540,7 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
                                may_skip_trace=model is not None, eager=eager)
         finally:
             keras_model.restore_state(saved)
+            paths.forget_graphs()
         if named:
             for (k, _), f in zip(items, report.findings):
                 f.name = str(k)

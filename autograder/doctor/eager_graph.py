@@ -86,10 +86,20 @@ class EagerTrace:
     error: BaseException | None = None
     lookup_error: LookupError | None = None
     values: list | None = None                      # never evaluated: values are only asked for zero/NaN
-    eager: bool = True
 
     def value(self, key):
         return None
+
+    def release(self) -> None:
+        """Let go of the run's tensors now (ops, tensors and the graph refer to each other: a cycle that would
+        otherwise keep every activation of a big model alive until the garbage collector's next full pass)."""
+        if self.graph is not None:
+            for op in self.graph._ops:
+                for t in op.outputs:
+                    t.value, t._consumers = None, []
+                op.inputs, op.outputs = [], []
+            self.graph._ops, self.graph._by_name, self.graph.captures = [], {}, []
+        self.grads, self.output = {}, None
 
     def evaluate(self) -> bool:
         return False
