@@ -1,9 +1,11 @@
 """``diagnose(loss_fn, variables)``: why is each variable's gradient None, zero, NaN or wrong?
 
 Steps: (1) run the loss under a GradientTape, exactly as a training step would: that decides each variable's
-status; (2) trace the loss into a graph and walk the ops between each variable and the loss to name the cause
-of every problem; (3) only when needed, evaluate the traced graph once (zero/NaN) or compare against finite
-differences (custom gradients). Never raises on the learner's code: errors become findings.
+status (for a healthy Keras model that is all); (2) trace the loss into a graph and walk the ops between each
+variable and the loss to name the cause of every problem (for a Keras model whose problems are None gradients,
+walk a recorded eager run instead, ``eager_graph``, and trace only if it cannot answer); (3) only when needed,
+evaluate the traced graph once (zero/NaN) or compare against finite differences (custom gradients). Never
+raises on the learner's code: errors become findings.
 """
 from __future__ import annotations
 

@@ -165,7 +165,6 @@ def record(loss_fn, variables: list, statuses: list) -> EagerTrace:
     locate = _Locator()
     ctx = context.context()
     built_graph = []
-    tape_box: list = []
 
     def stand_in(t):
         """A Placeholder-like op for a tensor the run did not produce (a variable's handle, the batch, ...)."""
@@ -195,13 +194,12 @@ def record(loss_fn, variables: list, statuses: list) -> EagerTrace:
             op.outputs.append(rt)
             by_id[id(out)] = rt
             if rt.dtype.is_floating or rt.dtype.is_complex:
-                tape_lib.watch(tape_box[0]._tape, out)
+                tape_lib.watch(tape._tape, out)   # (the tape below: open whenever the callback runs)
         graph._add(op)
         return None
 
     try:
-        with tf.GradientTape(persistent=False) as tape:
-            tape_box.append(tape)
+        with tf.GradientTape() as tape:
             op_callbacks.add_op_callback(callback)
             try:
                 y = loss_fn()
@@ -237,6 +235,9 @@ def record(loss_fn, variables: list, statuses: list) -> EagerTrace:
 
     try:
         path_analysis.find_paths(result, variables, statuses, gradients)
+        failed = getattr(result, "gradient_build_error", None) or result.lookup_error
+        if failed is not None:   # the graph trace turns that failure into evidence; the record cannot
+            raise failed
     except Exception as exc:   # the record is an optimisation: any surprise sends the doctor to the graph trace
         result.error = exc
     return result
