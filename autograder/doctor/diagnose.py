@@ -128,11 +128,12 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
         return report
     tr = None
-    if may_skip_trace and _eager_record_can_answer(eager, statuses, need):
-        # A Keras model with a None gradient and nothing the graph-only checks look at: find the cut from one
-        # more eager run, recorded (a trace of a big model costs several steps). Anything it cannot name sends
-        # the doctor to the graph trace as before.
-        rec = eager_graph.record(loss_fn, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)])
+    if may_skip_trace and _eager_record_can_answer(eager, statuses):
+        # A Keras model with None gradients (or saturating ops to check) and nothing else the graph-only checks
+        # look at: one more eager run, recorded, answers (a trace of a big model costs several steps). Anything it
+        # cannot name sends the doctor to the graph trace as before.
+        rec = eager_graph.record(loss_fn, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
+                                 PARTIAL_CANDIDATES)
         if rec.error is not None:
             rec.release()
         else:
@@ -229,16 +230,18 @@ def _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, 
         _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
 
 
-def _eager_record_can_answer(eager, statuses, need) -> bool:
-    """Only None gradients to explain, no error, and nothing that the graph-only checks look at."""
-    return (any(need) and eager.gradient_error is None and all(s in ("ok", "none") for s in statuses)
-            and not _worth_tracing(eager))
+def _eager_record_can_answer(eager, statuses) -> bool:
+    """Only None gradients to explain (no zero or NaN: their values come from the graph's evaluation), no error,
+    and none of the ops the graph-only checks look at except the saturating ones (the record has their values)."""
+    return (eager.gradient_error is None and all(s in ("ok", "none") for s in statuses)
+            and not _worth_tracing(eager, partial=False))
 
 
-def _worth_tracing(eager) -> bool:
-    """Could an ok gradient still be wrong or partly zero? Only near the ops the later checks look at."""
+def _worth_tracing(eager, partial: bool = True) -> bool:
+    """Could an ok gradient still be wrong or (with ``partial``) partly zero? Only near the ops the later checks
+    look at."""
     types = eager.op_types
-    suspicious = (op_kinds.PY_FUNCS | set(PARTIAL_CANDIDATES)) & types
+    suspicious = (op_kinds.PY_FUNCS | (set(PARTIAL_CANDIDATES) if partial else set())) & types
     calls = any("PartitionedCall" in t or t.startswith("__inference") for t in types)
     assigns_read = "read-after-assign" in types
     not_diff = any(op_kinds.gradient_kind(t) == "not_differentiable" and t not in _HARMLESS for t in types)

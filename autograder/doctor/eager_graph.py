@@ -85,10 +85,23 @@ class EagerTrace:
     grads: dict = field(default_factory=dict)        # tensor name -> gradient (eager tensor) or None
     error: BaseException | None = None
     lookup_error: LookupError | None = None
-    values: list | None = None                      # never evaluated: values are only asked for zero/NaN
+    values: list | None = None                      # [] once ``evaluate`` made the run's values readable
 
     def value(self, key):
-        return None
+        """A value of the recorded run, by tensor name, or (``grad:`` + name) the loss's gradient there: the
+        run's own tensors, nothing evaluated again."""
+        import numpy as np
+        import tensorflow as tf
+        if self.values is None or self.graph is None:
+            return None
+        if key.startswith("grad:"):
+            g = self.grads.get(key[len("grad:"):])
+            return None if g is None else np.asarray(tf.convert_to_tensor(g))
+        op_name, _, index = key.rpartition(":")
+        op = self.graph._by_name.get(op_name)
+        if op is None or not index.isdigit() or int(index) >= len(op.outputs):
+            return None
+        return np.asarray(op.outputs[int(index)].value)
 
     def release(self) -> None:
         """Let go of the run's tensors now (ops, tensors and the graph refer to each other: a cycle that would
@@ -102,7 +115,9 @@ class EagerTrace:
         self.grads, self.output = {}, None
 
     def evaluate(self) -> bool:
-        return False
+        """The values are already there (the record keeps the run's tensors): make them readable."""
+        self.values = []
+        return True
 
 
 def _attrs_dict(attrs) -> dict:
@@ -149,10 +164,11 @@ class _Locator:
         return None
 
 
-def record(loss_fn, variables: list, statuses: list) -> EagerTrace:
+def record(loss_fn, variables: list, statuses: list, partial_ops=frozenset()) -> EagerTrace:
     """Run ``loss_fn`` once more, recording its ops, and find each variable's path to the loss and the gradients
-    along the paths of the variables whose status is not ok. ``error`` is set when the run cannot answer (the loss
-    is not an output of a recorded op, the run built a graph (a tf.function), or it raised)."""
+    along the paths of the variables whose status is not ok, or whose path has an op of ``partial_ops`` (to check
+    for partial saturation). ``error`` is set when the run cannot answer (the loss is not an output of a
+    recorded op, the run built a graph (a tf.function), or it raised)."""
     import tensorflow as tf
     from tensorflow.python.eager import context
     from tensorflow.python.eager import tape as tape_lib
@@ -234,7 +250,7 @@ def record(loss_fn, variables: list, statuses: list) -> EagerTrace:
                              unconnected_gradients=tf.UnconnectedGradients.NONE)
 
     try:
-        path_analysis.find_paths(result, variables, statuses, gradients)
+        path_analysis.find_paths(result, variables, statuses, gradients, partial_ops)
         failed = getattr(result, "gradient_build_error", None) or result.lookup_error
         if failed is not None:   # the graph trace turns that failure into evidence; the record cannot
             raise failed
