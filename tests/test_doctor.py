@@ -796,6 +796,31 @@ def test_keras_cut_is_found_from_the_eager_run_without_a_trace(case, tmp_path, t
     assert traces == [], "the eager record should have named the cut"
 
 
+def test_keras_cut_behind_keras_own_custom_gradient_needs_no_trace(tmp_path, traces):
+    # silu is a tf.custom_gradient inside Keras (trusted, as the graph checks trust it) and holds a Sigmoid (a
+    # partial-saturation candidate): the record sees the custom gradient's op and the sigmoid's values
+    body = _KERAS_MODEL.format(body=KERAS_CUTS[0][1]).replace(
+        "keras.layers.Dense(3), keras.layers.BatchNormalization()",
+        "keras.layers.Dense(3, activation='silu'), keras.layers.Dense(3, activation='silu')")
+    path, kwargs = _run(tmp_path, "silu_cut", body)
+    report = diagnose(**kwargs)
+    cut = [f for f in report if not f.ok]
+    assert len(cut) == 4 and {(f.cause, f.op_type) for f in cut} == {("non_differentiable_op", "Cast to int32")}, report
+    assert all(f.location.endswith(f"{path.name}:{_bug_line(path)}") for f in cut), report
+    assert traces == []
+
+
+def test_partial_saturation_of_a_keras_model_from_the_eager_record(traces):
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].kernel.assign([[2.0], [2.0]])
+    x = tf.constant([[1.0, 2.0], [0.3, -0.7], [20.0, 30.0]])   # the last row saturates the sigmoid at exactly 1
+    report = diagnose(model, batch=(x, tf.constant([[0.0], [1.0], [0.0]])), loss="mse")   # ... and wants 0
+    assert [(f.status, f.cause, f.op_type) for f in report] == [("partial", "saturation", "Sigmoid")] * 2, report
+    assert traces == []
+
+
 def test_healthy_keras_model_costs_one_taped_run_and_no_trace(traces):
     keras = pytest.importorskip("keras")
     calls = []

@@ -163,7 +163,7 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
                                           detail=f"could not trace the loss into a graph: {first_line(tr.error)}")
         report.notes.append("the loss could not be traced into a graph, so causes are limited to what the eager "
                             "run shows")
-    else:
+    elif not isinstance(tr, eager_graph.EagerTrace):   # the record's explanation is already in the findings
         _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
                  findings, report)
     if error is not None and not isinstance(error, LookupError) and tr.graph is not None:
@@ -365,13 +365,23 @@ def _check_numpy_detour(loss_fn, variables, names, statuses, grads, error, findi
                             "finite differences, so that value does not depend on the variables checked")
 
 
+def _ordered_of(tr, key: str, keep, within: set) -> list:
+    """The ops of the graph that ``keep`` selects, in creation order, found once per trace (under ``key``), then
+    those ``within`` one variable's path: per-variable work that does not sort the whole path again."""
+    ordered = getattr(tr, key, None)
+    if ordered is None:
+        ordered = [op for op in tr.graph.get_operations() if keep(op)]
+        setattr(tr, key, ordered)
+    return [op for op in ordered if op in within]
+
+
 def _state_suspect(tr, vp):
     """An assign fed by this variable whose target is read later on a path to the loss, or None."""
-    for op in paths.topological(vp.descendants, tr.graph):
-        if not op_kinds.is_assign(op.type) or not op.inputs:
+    order = paths.creation_order(tr.graph)   # cached for the graph: not rebuilt for each variable and assign
+    for op in _ordered_of(tr, "_assigns", lambda o: op_kinds.is_assign(o.type), vp.descendants):
+        if not op.inputs:
             continue
         target = op.inputs[0]
-        order = {o: k for k, o in enumerate(tr.graph.get_operations())}
         for reader in target.consumers():
             if reader.type == "ReadVariableOp" and reader in tr.ancestors and order[reader] > order[op]:
                 return op
@@ -399,14 +409,16 @@ def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
                                       "gradient, so every path through the assignment is missing"))
 
 
+def _registered_not_differentiable(op) -> bool:
+    return op.type not in op_kinds.STOP_GRADIENT and op_kinds.gradient_kind(op.type) == "not_differentiable"
+
+
 def _dropped_path_op(tr, vp):
     """An op registered as non-differentiable that the variable's float value flows through on its way to the
     loss, while the loss still has a gradient: typically a gradient op inside a gradient penalty (the second
     derivative through ResizeBilinearGrad, ...), whose own gradient TensorFlow silently treats as zero."""
     from .source import op_location
-    for op in paths.topological(vp.ops, tr.graph):
-        if op.type in op_kinds.STOP_GRADIENT or op_kinds.gradient_kind(op.type) != "not_differentiable":
-            continue
+    for op in _ordered_of(tr, "_not_differentiable", _registered_not_differentiable, vp.ops):
         ins = [t for t in paths.on_path_inputs(op, vp.ops, vp.source) if op_kinds.is_float(t.dtype)]
         if ins and any(op_kinds.is_float(o.dtype) for o in op.outputs) and op_location(op):
             return op

@@ -171,6 +171,7 @@ def record(loss_fn, variables: list, statuses: list, partial_ops=frozenset()) ->
     recorded op, the run built a graph (a tf.function), or it raised)."""
     import tensorflow as tf
     from tensorflow.python.eager import context
+    from tensorflow.python.eager import record as record_lib
     from tensorflow.python.eager import tape as tape_lib
     from tensorflow.python.framework import op_callbacks
 
@@ -214,12 +215,33 @@ def record(loss_fn, variables: list, statuses: list, partial_ops=frozenset()) ->
         graph._add(op)
         return None
 
+    def recorded_without_an_op(op_type, output_tensors, input_tensors, backward_function, forward_function=None):
+        """The tape records an op that no op callback sees (a tf.custom_gradient: its outputs then come from this
+        op for the tape, not from the Identity ops that made them): the record gets it too, as graph mode makes
+        an IdentityN with the gradient override."""
+        real_record_operation(op_type, output_tensors, input_tensors, backward_function, forward_function)
+        name = op_type.decode() if isinstance(op_type, bytes) else str(op_type)
+        op = RecordedOp("IdentityN", f"{ctx.scope_name or ''}{name}_{len(graph._ops)}",
+                        {"_gradient_op_type": name}, locate(), graph)
+        for x in input_tensors:
+            rt = by_id.get(id(x)) or stand_in(x)
+            op.inputs.append(rt)
+            rt._consumers.append(op)
+        for k, out in enumerate(output_tensors):
+            rt = RecordedTensor(op, k, out.dtype, out)
+            op.outputs.append(rt)
+            by_id[id(out)] = rt
+        graph._add(op)
+
+    real_record_operation = record_lib.record_operation
     try:
         with tf.GradientTape() as tape:
             op_callbacks.add_op_callback(callback)
+            record_lib.record_operation = recorded_without_an_op
             try:
                 y = loss_fn()
             finally:
+                record_lib.record_operation = real_record_operation
                 op_callbacks.remove_op_callback(callback)
     except Exception as exc:
         result.error = exc

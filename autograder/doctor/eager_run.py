@@ -58,11 +58,11 @@ def recording_ops(res: "EagerResult"):
     saved = cg._eager_mode_decorator, cg._graph_mode_decorator
 
     def eager(f, args, kwargs):
-        res.custom_gradient = True
+        res.custom_gradient |= _learners(f)
         return saved[0](f, args, kwargs)
 
     def graph(f, args, kwargs):
-        res.custom_gradient = True
+        res.custom_gradient |= _learners(f)
         return saved[1](f, args, kwargs)
 
     import tensorflow as tf
@@ -82,6 +82,14 @@ def recording_ops(res: "EagerResult"):
         op_callbacks.remove_op_callback(callback)
         cg._eager_mode_decorator, cg._graph_mode_decorator = saved
         tf.GradientTape.watch = tape_watch
+
+
+def _learners(f) -> bool:
+    """Is this custom-gradient function the learner's (Keras' own, such as its memory-saving silu, are trusted, as
+    the graph checks trust them)? When the code cannot be found, assume it is."""
+    from .source import is_user_frame
+    code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None), "__code__", None)
+    return code is None or is_user_frame(code.co_filename)
 
 
 _CONVERSIONS = ("__float__", "__int__", "__index__", "numpy", "__array__", "tolist")
