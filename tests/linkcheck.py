@@ -8,28 +8,46 @@ from __future__ import annotations
 
 import sys
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup
-
 # (tag, attribute) pairs that point at other resources
-LINK_ATTRS = [("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("iframe", "src"),
-              ("source", "src"), ("video", "src"), ("audio", "src")]
+LINK_ATTRS = {("a", "href"), ("link", "href"), ("img", "src"), ("script", "src"), ("iframe", "src"),
+              ("source", "src"), ("video", "src"), ("audio", "src")}
 SKIP_SCHEMES = {"http", "https", "mailto", "javascript", "data", "tel", "ftp"}
 
 
-@lru_cache(maxsize=None)
-def _soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8", errors="replace"), "html.parser")
+class _Page(HTMLParser):
+    """One pass over a page: its links (tag, attribute, url) and its anchors (ids, and names of <a>)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str, str]] = []
+        self.anchors: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for attr, value in attrs:
+            if value is None:
+                continue
+            if attr == "id" or (tag == "a" and attr == "name"):
+                self.anchors.add(value)
+            if (tag, attr) in LINK_ATTRS:
+                self.links.append((tag, attr, value))
+
+    handle_startendtag = handle_starttag
 
 
 @lru_cache(maxsize=None)
-def _anchors(path: Path) -> frozenset[str]:
-    soup = _soup(path)
-    ids = {el["id"] for el in soup.find_all(id=True)}
-    ids |= {el["name"] for el in soup.find_all("a", attrs={"name": True})}
-    return frozenset(ids)
+def _parsed(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8", errors="replace"))
+    page.close()
+    return page
+
+
+def _anchors(path: Path) -> set[str]:
+    return _parsed(path).anchors
 
 
 def html_pages(root: Path) -> list[Path]:
@@ -60,23 +78,22 @@ def broken_links(root: Path) -> list[str]:
     problems: list[str] = []
     for page in html_pages(root):
         rel_page = page.relative_to(root)
-        for tag, attr in LINK_ATTRS:
-            for el in _soup(page).find_all(tag, attrs={attr: True}):
-                url = el[attr].strip()
-                if not url or url == "#" or urlsplit(url).scheme in SKIP_SCHEMES or url.startswith("//"):
-                    continue
-                target, fragment = _target(root, page, url)
-                if target is None:
-                    problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: no such file")
-                    continue
-                try:
-                    target.relative_to(root)
-                except ValueError:
-                    problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: points outside the site")
-                    continue
-                if fragment and target.suffix == ".html" and fragment not in _anchors(target):
-                    problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: no anchor #{fragment} "
-                                    f"in {target.relative_to(root)}")
+        for tag, attr, url in _parsed(page).links:
+            url = url.strip()
+            if not url or url == "#" or urlsplit(url).scheme in SKIP_SCHEMES or url.startswith("//"):
+                continue
+            target, fragment = _target(root, page, url)
+            if target is None:
+                problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: no such file")
+                continue
+            try:
+                target.relative_to(root)
+            except ValueError:
+                problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: points outside the site")
+                continue
+            if fragment and target.suffix == ".html" and fragment not in _anchors(target):
+                problems.append(f"{rel_page}: <{tag} {attr}={url!r}>: no anchor #{fragment} "
+                                f"in {target.relative_to(root)}")
     return problems
 
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
@@ -168,6 +168,16 @@ def test_internal_links_and_anchors_resolve(site):
     assert not problems, f"{len(problems)} broken internal links:\n" + "\n".join(problems[:50])
 
 
+def test_the_link_check_finds_broken_links_and_anchors(tmp_path):
+    (tmp_path / "a.html").write_text('<p id="top"><a href="b.html#here">ok</a> <a href="b.html#gone">anchor</a>'
+                                     '<img src="missing.png"><a name="old"></a><a href="#old">named</a>'
+                                     '<a href="https://example.org/x">external</a><br/><a href="a.html#top">self</a>')
+    (tmp_path / "b.html").write_text('<div id="here"><script src="a.html"></script></div>')
+    problems = broken_links(tmp_path)
+    assert len(problems) == 2, problems
+    assert "no anchor #gone in b.html" in problems[0] and "missing.png" in problems[1] and "no such file" in problems[1]
+
+
 # ----------------------------------------------------------------------------------------------- in the browser
 
 def _missing(reason: str):
@@ -251,9 +261,12 @@ class Visit:
         else:
             self.external.append(request.url)
 
-    def goto(self, path: str):
+    def goto(self, path: str, settle: bool = True):
+        """Open a page; ``settle`` also waits until the network is idle (half a second at least). Measured on
+        this site: no page makes a request after its load event, so the tour of every page does without."""
         self.page.goto(self.base_url + path, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
+        if settle:
+            self.page.wait_for_load_state("networkidle")
         return self.page
 
     def close(self):
@@ -271,19 +284,52 @@ def _rel(site: Path, page: Path) -> str:
     return page.relative_to(site).as_posix()
 
 
-def test_every_page_loads_without_errors(site, visit):
+def _href(page, selector: str) -> str | None:
+    """The site path a link of the rendered page points at (None: the page has no such link)."""
+    link = page.locator(selector)
+    if not link.count():
+        return None
+    return urlsplit(urljoin(page.url, link.first.get_attribute("href"))).path.lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def tour(site, browser, base_url) -> dict[str, dict]:
+    """Every page opened once in the browser (as a reader arrives on it), with what the tests below look at:
+    the errors it caused, its next / previous links as rendered, and its executed outputs."""
+    visit = Visit(browser, base_url)
+    seen = {}
+    try:
+        for path in html_pages(site):
+            rel = _rel(site, path)
+            visit.errors.clear()
+            page = visit.goto(rel, settle=False)
+            if 'http-equiv="Refresh"' in path.read_text(encoding="utf-8")[:500]:   # index.html: a redirect
+                page.wait_for_url(lambda url: not url.endswith("/" + rel))
+                page.wait_for_load_state("load")
+            entry = {"url": urlsplit(page.url).path.lstrip("/"), "title": page.title(), "errors": list(visit.errors),
+                     "next": _href(page, "a.right-next"), "prev": _href(page, "a.left-prev")}
+            if _is_notebook_page(path, site):
+                outputs = page.locator("div.cell_output, [class^='pasted-']")
+                entry["outputs"] = outputs.count()
+                entry["visible"] = outputs.count() > 0 and outputs.first.is_visible()
+                entry["texts"] = [t for t in outputs.all_inner_texts() if t.strip()]
+                entry["cell_outputs"] = page.locator("div.cell_output").count()
+            seen[rel] = entry
+        seen["external"] = sorted(set(visit.external))
+    finally:
+        visit.close()
+    return seen
+
+
+def test_every_page_loads_without_errors(site, tour):
     pages = [_rel(site, p) for p in html_pages(site)]
-    problems = []
-    for rel in pages:
-        visit.errors.clear()
-        page = visit.goto(rel)
-        assert page.title(), f"{rel}: empty <title>"
-        problems += [f"{rel}: {e}" for e in visit.errors]
+    assert not [rel for rel in pages if not tour[rel]["title"]], "pages with an empty <title>"
+    problems = [f"{rel}: {e}" for rel in pages for e in tour[rel]["errors"]]
     assert not problems, "\n".join(problems)
-    print(f"{len(pages)} pages visited; external requests refused (offline): {sorted(set(visit.external))}")
+    print(f"{len(pages)} pages visited; external requests refused (offline): {tour['external']}")
 
 
-def test_chapters_show_executed_outputs(site, visit):
+def test_chapters_show_executed_outputs(site, tour):
     """Every page made from a notebook shows executed cell outputs, and every chapter (a page with a Reproduce
     section) does so in div.cell_output. A page that shows its results only through myst_nb glue roles (no cell
     output at all) is exempt: its build fails if the executed notebook lacks a glued value."""
@@ -292,13 +338,12 @@ def test_chapters_show_executed_outputs(site, visit):
     for notebook_page in pages:
         if "{glue" in _notebook_source(notebook_page, site) and not _is_chapter(notebook_page, site):
             continue
-        page = visit.goto(_rel(site, notebook_page))
-        outputs = page.locator("div.cell_output, [class^='pasted-']")
-        assert outputs.count() > 0, f"{notebook_page.name}: no executed outputs"
-        assert outputs.first.is_visible(), f"{notebook_page.name}: outputs are not visible"
-        assert any(t.strip() for t in outputs.all_inner_texts()), f"{notebook_page.name}: outputs are empty"
+        seen = tour[_rel(site, notebook_page)]
+        assert seen["outputs"] > 0, f"{notebook_page.name}: no executed outputs"
+        assert seen["visible"], f"{notebook_page.name}: outputs are not visible"
+        assert seen["texts"], f"{notebook_page.name}: outputs are empty"
         if _is_chapter(notebook_page, site):
-            assert page.locator("div.cell_output").count() > 0, f"{notebook_page.name}: no div.cell_output"
+            assert seen["cell_outputs"] > 0, f"{notebook_page.name}: no div.cell_output"
 
 
 def test_search_finds_gradient(visit):
@@ -311,29 +356,29 @@ def test_search_finds_gradient(visit):
     assert not visit.errors, visit.errors
 
 
-def test_next_and_previous_walk_the_whole_book(site, visit):
-    def here(page) -> str:
-        return urlsplit(page.url).path.lstrip("/")
-
+def test_next_and_previous_walk_the_whole_book(site, tour, visit):
+    """The next links, as each page renders them, lead from the landing page through every page once, ending with
+    the solutions; the previous links retrace them. One click per direction shows the links work when clicked."""
     page = visit.goto("index.html")  # redirects to the landing page
     page.wait_for_url(re.compile(r"book/intro\.html"))
-    forward = [here(page)]
-    while page.locator("a.right-next").count():
-        page.locator("a.right-next").first.click()
-        page.wait_for_load_state("load")
-        assert here(page) != forward[-1], f"'next' on {forward[-1]} did not move"
-        assert here(page) not in forward, f"'next' loops back to {here(page)}"
-        forward.append(here(page))
+    forward = [urlsplit(page.url).path.lstrip("/")]
+    while tour[forward[-1]]["next"]:
+        nxt = tour[forward[-1]]["next"]
+        assert nxt in tour, f"'next' on {forward[-1]} leads to {nxt}, not a page of the site"
+        assert nxt not in forward, f"'next' loops back to {nxt}"
+        forward.append(nxt)
     expected = {_rel(site, p) for p in html_pages(site)} - {"index.html", "search.html", "genindex.html"}
     assert set(forward) == expected, f"next-links miss {expected - set(forward)}, extra {set(forward) - expected}"
     assert forward[-1].startswith("solutions/"), f"the book should end with the solutions, ends at {forward[-1]}"
-
-    backward = [here(page)]
-    while page.locator("a.left-prev").count():
-        page.locator("a.left-prev").first.click()
-        page.wait_for_load_state("load")
-        backward.append(here(page))
+    backward = [forward[-1]]
+    while tour[backward[-1]]["prev"]:
+        backward.append(tour[backward[-1]]["prev"])
     assert backward == forward[::-1], "previous-links do not retrace the next-links"
+
+    page.locator("a.right-next").first.click()
+    page.wait_for_url(re.compile(re.escape(forward[1]) + "$"))
+    page.locator("a.left-prev").first.click()
+    page.wait_for_url(re.compile(re.escape(forward[0]) + "$"))
     assert not visit.errors, visit.errors
 
 

@@ -47,6 +47,31 @@ def _kinds(n: int, rng: random.Random) -> list[str]:
     return kinds
 
 
+# Appended to a solved answer: every number the answer returns (in tuples, lists and dicts too), or every output
+# of a Keras layer it defines, is 1.5 times too large; types and structure stay, so the checks fail, not crash.
+HALF_SOLVED = """
+
+def _wrong_{entry}(value):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_wrong_{entry}(v) for v in value)
+    if isinstance(value, dict):
+        return {{k: _wrong_{entry}(v) for k, v in value.items()}}
+    if value is None or isinstance(value, (bool, str)) or not hasattr(value, "__mul__"):
+        return value
+    return value * 1.5
+
+if isinstance({entry}, type) and hasattr({entry}, "call"):
+    class {entry}({entry}):
+        def call(self, *args, **kwargs):
+            return _wrong_{entry}(super().call(*args, **kwargs))
+else:
+    _fixed_{entry} = {entry}
+
+    def {entry}(*args, **kwargs):
+        return _wrong_{entry}(_fixed_{entry}(*args, **kwargs))
+"""
+
+
 def _variant(kind: str, name: str, rng: random.Random):
     """The notebook a student of this kind hands in for release ``name`` (None: raw bytes instead)."""
     import nbformat
@@ -57,8 +82,7 @@ def _variant(kind: str, name: str, rng: random.Random):
     for ex in catalog.by_notebook(name):
         cell = answer_cells(nb)[ex.id][0]
         if kind == "half-solved":   # the gradient flows now, but the "fix" changed what the function computes
-            cell.source += (f"\n\n_{ex.entry}_fixed = {ex.entry}\n\ndef {ex.entry}(*args, **kwargs):\n"
-                            f"    return _{ex.entry}_fixed(*args, **kwargs) * 1.5\n")
+            cell.source += HALF_SOLVED.format(entry=ex.entry)
         elif kind == "broken":
             cell.source += "\nprint('unfinished'\n"  # a syntax error
         elif kind == "hanging":

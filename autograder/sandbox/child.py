@@ -86,8 +86,11 @@ def _no_ipython(*args, **kwargs):
 
 
 def _compile(label: str, source: str):
-    from IPython.core.inputtransformer2 import TransformerManager
-    return compile(TransformerManager().transform_cell(source), f"<{label}>", "exec")
+    try:   # plain Python (almost every cell) compiles as it is: IPython's transforms only rewrite invalid syntax
+        return compile(source, f"<{label}>", "exec")
+    except SyntaxError:   # magics, shell escapes, `x?`, an indented cell: IPython's own reading of the cell
+        from IPython.core.inputtransformer2 import TransformerManager
+        return compile(TransformerManager().transform_cell(source), f"<{label}>", "exec")
 
 
 class _Clock:
@@ -239,69 +242,98 @@ def _read_exactly(sock: socket.socket, n: int) -> bytes:
 
 
 def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
-    """Forked by the zygote for one job: creates the job's namespaces, forks the job's init into them, waits.
+    """Forked by the zygote for one job: creates the job's namespaces, starts their init, forks the job into
+    them, enforces its deadline and reports how it ended. No learner code runs here.
 
-    No learner code runs here or in the init (see ``init_main``)."""
+    The init (PID 1) is a ``sleep`` started with posix_spawn: an exec'd program, so it costs a millisecond where a
+    fork of this TensorFlow-sized process costs tens, and it holds no Python and no data. When the job ends, or is
+    killed at the deadline, the init is killed, and the kernel then kills every process left in the namespace
+    (double forks and pid changes included) before the init can be reaped. This process stays in the zygote's
+    PID namespace: nothing inside the job's can name it, so nothing there can signal or trace it (and it is not
+    dumpable); the init ignores every signal sent from inside, SIGKILL included."""
     from autograder.sandbox import isolation
     os.setsid()
     why = isolation.unshare_job() if namespaces else "not requested"
-    pid = os.fork()
-    if pid == 0:
-        try:
-            init_main(job_fd, status_fd, msg, why)
-        finally:
-            os._exit(EXIT_INTERNAL)
-    os.close(job_fd)
-    os.close(status_fd)
-    os.waitpid(pid, 0)
-    os._exit(0)
-
-
-def init_main(job_fd: int, status_fd: int, msg: dict, why: str | None) -> None:
-    """PID 1 of the job's namespace: sets up the job's view of the file system, forks the job, enforces its
-    deadline and reports how it ended. When this process exits the kernel kills every process left in the
-    namespace (double forks and pid changes included). It installs no signal handler, so nothing inside the
-    namespace can signal it, not even with SIGKILL; and it is not dumpable, so nothing can read or trace it."""
-    from autograder.sandbox import isolation
-    isolation.die_with_parent()
-    view = isolation.private_view(msg["workdir"], msg["jobs_root"], msg["hide"]) if why is None else []
-    isolation.no_dump()
+    # Without a ``sleep`` to exec, the job itself is the namespace's PID 1 (all else holds; only a job's own
+    # abort() then ends in SIGSEGV, as an init ignores the signals it sends itself).
+    init = _spawn_init(job_fd, status_fd) if why is None else None
     pid = os.fork()
     if pid == 0:
         try:
             os.close(status_fd)
+            isolation.die_with_parent()
+            view = isolation.private_view(msg["workdir"], msg["jobs_root"], msg["hide"]) if why is None else []
+            isolation.no_dump()   # again: the new user namespace's credentials reset it
             job_main(job_fd, msg, why is None, view)
         finally:
             os._exit(EXIT_INTERNAL)
     os.close(job_fd)
     wall = msg["limits"]["wall_seconds"]
-    deadline = time.monotonic() + wall + max(2.0, 0.25 * wall)
-    timed_out = False
-    while True:
-        done, status, _ = os.wait4(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline and not timed_out:
-            timed_out = True
-            os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
-    if why is not None:  # no PID namespace: the job's process group is all we can find
-        try:
+    status, usage, timed_out = _wait(pid, wall + max(2.0, 0.25 * wall))
+    try:  # the init, then (the kernel's doing) every process left in the namespace; or the job's process group
+        if init:
+            os.kill(init, signal.SIGKILL)
+        elif why is not None:
             os.killpg(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    except (ProcessLookupError, PermissionError):
+        pass
+    if init:
+        os.waitpid(init, 0)
     out = {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None, "timed_out": timed_out,
+           "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
            "isolation": "per-job user, PID, mount and IPC namespaces" if why is None
            else f"no per-job namespaces ({why}): rlimits and the audit hook only"}
     os.write(status_fd, json.dumps(out).encode())
     os._exit(0)
 
 
+_SLEEP = next((p for p in ("/usr/bin/sleep", "/bin/sleep") if os.access(p, os.X_OK)), None)
+
+
+def _spawn_init(*close: int) -> int | None:
+    """PID 1 of the job's new PID namespace (the first process this one starts after unsharing), or None."""
+    if _SLEEP is None:
+        return None
+    actions = [(os.POSIX_SPAWN_CLOSE, fd) for fd in close]
+    actions += [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), (os.POSIX_SPAWN_DUP2, 0, 1),
+                (os.POSIX_SPAWN_DUP2, 0, 2)]
+    try:
+        return os.posix_spawn(_SLEEP, [_SLEEP, "infinity"], {}, file_actions=actions)
+    except OSError:
+        return None
+
+
+def _wait(pid: int, seconds: float):
+    """Wait for the job without polling (a pidfd becomes readable when it ends); SIGKILL it at the deadline."""
+    import select
+    deadline, timed_out = time.monotonic() + seconds, False
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:   # a kernel before 5.3: poll
+        pidfd = None
+    while True:
+        left = max(0.0, deadline - time.monotonic())
+        if pidfd is not None:
+            if select.select([pidfd], [], [], left)[0]:
+                break
+        else:
+            done, status, usage = os.wait4(pid, os.WNOHANG)
+            if done:
+                return status, usage, timed_out
+            time.sleep(min(0.01, left))
+        if time.monotonic() >= deadline and not timed_out:
+            timed_out = True
+            os.kill(pid, signal.SIGKILL)
+            deadline += 3600
+    os.close(pidfd)
+    _, status, usage = os.wait4(pid, 0)
+    return status, usage, timed_out
+
+
 def job_main(job_fd: int, msg: dict, namespaced: bool, view: list[str]) -> None:
-    """The job (PID 2 of its namespace). Never returns: always ends in ``os._exit`` so no learner hook runs after."""
+    """The job (PID 1 of its namespace). Never returns: always ends in ``os._exit`` so no learner hook runs after."""
     from autograder.sandbox import isolation, tamper
-    isolation.die_with_parent()
     workdir = msg["workdir"]
     report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "view": view}
     if not namespaced:

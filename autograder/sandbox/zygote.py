@@ -45,69 +45,90 @@ def _preload() -> None:
 def _namespaces_work() -> str | None:
     """Can a job get its own namespaces here? None if so, else the kernel's reason."""
     from autograder.sandbox import isolation
+    from autograder.sandbox import child
     pid = os.fork()
     if pid == 0:
-        why = isolation.unshare_job()
-        os._exit(0 if why is None else 1)
+        if isolation.unshare_job() is not None:
+            os._exit(1)
+        init = child._spawn_init()   # posix_spawn reports a failed exec itself
+        if init is None:
+            os._exit(0)
+        os.kill(init, 9)
+        os.waitpid(init, 0)
+        os._exit(2)
     _, status = os.waitpid(pid, 0)
-    return None if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else "unshare refused by the kernel"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1
+    if code != 2:   # no init to exec here: each job is then its namespace's PID 1 itself
+        child._SLEEP = None
+    return None if code in (0, 2) else "unshare refused by the kernel"
 
 
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     os.dup2(2, 1)
     _preload()
-    from autograder.sandbox import child, isolation
+    from autograder.sandbox import isolation
     isolation.no_dump()        # inherited: no process of the jail can read another's memory
     why = _namespaces_work()
     control.send(json.dumps({"ready": True, "namespaces": why is None, "why": why}).encode())
 
-    running: dict[int, tuple[str, float, int]] = {}   # reaper pid -> (job id, started, status pipe)
+    running: dict[int, tuple[str, float, int]] = {}   # status pipe -> (job id, started, reaper pid)
+    exiting: list[int] = []                            # reapers that reported: reaped when they are gone
     open_ = True
     while open_ or running:
-        ready, _, _ = select.select([control] if open_ else [], [], [], 0.02)
-        if ready:
-            try:
-                data, fds, _, _ = socket.recv_fds(control, 65536, 1)
-            except OSError:
-                data, fds = b"", []
-            if not data:
-                open_ = False
-                for fd in fds:
-                    os.close(fd)
-            else:
-                msg = json.loads(data)
-                if not fds:
-                    continue
-                status_r, status_w = os.pipe()
-                pid = os.fork()
-                if pid == 0:
-                    try:
-                        control.close()
-                        os.close(status_r)
-                        gc.enable()
-                        child.reaper(fds[0], status_w, msg, why is None)
-                    finally:
-                        os._exit(70)
-                os.close(fds[0])
-                os.close(status_w)
-                running[pid] = (msg["id"], time.monotonic(), status_r)
-        while running:
-            pid, status, usage = os.wait4(-1, os.WNOHANG)
-            if pid == 0:
-                break
-            if pid not in running:
+        # No polling: a job's status pipe becomes readable when its reaper reports (or dies without a word).
+        ready, _, _ = select.select(([control] if open_ else []) + list(running), [], [])
+        for fd in ready:
+            if fd is control:
+                open_ = _fork_job(control, running, why is None)
                 continue
-            job_id, started, status_r = running.pop(pid)
+            job_id, started, pid = running.pop(fd)
             try:
-                info = json.loads(os.read(status_r, 65536) or b"{}")
+                info = json.loads(os.read(fd, 65536) or b"{}")
             except ValueError:
                 info = {}
-            os.close(status_r)
-            if not info:  # the reaper itself failed: say so rather than guess
+            os.close(fd)
+            if not isinstance(info, dict) or not info:  # the reaper itself failed: say so rather than guess
                 info = {"exit": 70, "signal": None, "timed_out": False, "isolation": "the job's reaper failed"}
-            control.send(json.dumps({"id": job_id, **info, "seconds": round(time.monotonic() - started, 3),
-                                     "max_rss_mb": round(usage.ru_maxrss / 1024, 1)}).encode())
+            exiting.append(pid)   # it exits right after its report; tearing down its memory takes a while
+            control.send(json.dumps({**info, "id": job_id,
+                                     "seconds": round(time.monotonic() - started, 3)}).encode())
+        exiting[:] = [pid for pid in exiting if os.waitpid(pid, os.WNOHANG)[0] == 0]
+    for pid in exiting:
+        os.waitpid(pid, 0)
+
+
+def _fork_job(control: socket.socket, running: dict, namespaces: bool) -> bool:
+    """Fork the reaper of the job the grader just sent; False once the grader has closed the control socket."""
+    try:
+        data, fds, _, _ = socket.recv_fds(control, 65536, 1)
+    except OSError:
+        data, fds = b"", []
+    if not data:
+        for fd in fds:
+            os.close(fd)
+        return False
+    msg = json.loads(data)
+    if not fds:
+        return True
+    status_r, status_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        from autograder.sandbox import child
+        try:
+            control.close()
+            os.close(status_r)
+            for fd in running:   # no reaper holds another job's status pipe
+                os.close(fd)
+            gc.enable()
+            child.reaper(fds[0], status_w, msg, namespaces)
+        finally:
+            os._exit(70)
+    os.close(fds[0])
+    os.close(status_w)
+    running[status_r] = (msg["id"], started, pid)
+    return True
 
 
 if __name__ == "__main__":
