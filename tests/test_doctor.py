@@ -712,6 +712,148 @@ def test_cli_main(tmp_path, capsys):
     assert "all gradients ok" in capsys.readouterr().out
 
 
+# --- finite differences at a jump ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("start", [[[0.125], [-0.625]], [[0.1251], [-0.9]]], ids=["on-a-tie", "next-to-a-tie"])
+def test_straight_through_estimator_at_a_rounding_jump_is_a_surrogate_not_wrong(start):
+    # 0.125 and -0.625 lie exactly half-way between two grid points (step 0.25); 0.1251 within the first finite-
+    # difference step of one: the loss jumps there, and the jump over a step is no slope to compare with
+    w = tf.Variable(start, name="w")
+    x = tf.constant([[1.0, 2.0], [0.3, -0.7], [2.0, 0.1]])
+    y = tf.constant([[1.0], [0.0], [-1.0]])
+
+    def loss_fn():
+        w_q = tf.round(w / 0.25) * 0.25
+        return tf.reduce_mean(tf.square(x @ (w + tf.stop_gradient(w_q - w)) - y))
+
+    report = diagnose(loss_fn, [w])
+    assert report.ok, report
+    assert any("piecewise constant" in note and "surrogate" in note for note in report.notes), report.notes
+
+
+def test_stop_gradient_on_a_strongly_curved_normalisation_is_still_wrong():
+    # capstone-3's regime: rows 1e5 times apart in length, so the finite-difference steps (scaled to the whole
+    # variable) are huge for the short row and the loss is far from linear over them; it moves at every step,
+    # so it is no jump, and the missing term of the gradient must still be found
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(3, 4)).astype("float32")
+    start[1] *= 1e3
+    start[2] *= 1e-2
+    v = tf.Variable(start, name="rows")
+    weights = tf.constant(rng.normal(size=(3, 4)).astype("float32"))
+
+    def loss_fn():
+        norm = tf.maximum(tf.norm(v, axis=-1, keepdims=True), 1e-12)
+        return tf.reduce_sum(weights * (v / tf.stop_gradient(norm)))
+
+    report = diagnose(loss_fn, [v])
+    assert report[0].status == "wrong" and report[0].cause == "stop_gradient", report
+
+
+# --- a Keras model: one eager run when healthy, an eager record (not a graph trace) to find a cut -------------
+
+# A layer body that cuts every gradient upstream, the op the doctor must blame, its cause.
+KERAS_CUTS = [
+    ("integer-cast", "return tf.cast(tf.cast(t * 10.0, tf.int32), t.dtype) / 10.0  # BUG", "Cast to int32"),
+    ("round", "return tf.round(t * 4.0) / 4.0  # BUG", "Round"),
+    ("argmax", "return tf.one_hot(tf.argmax(t, -1), 3)  # BUG", "ArgMax"),
+    ("comparison", "return tf.cast(t > 0.0, tf.float32)  # BUG", "Greater"),
+    # a graph trace folds zeros_like of a known shape into a constant and sees no path at all; the eager run
+    # still has the op, on the learner's line
+    ("zeros-like", "return tf.zeros_like(t) + 1.0  # BUG", "ZerosLike"),
+]
+
+_KERAS_MODEL = """
+    class Middle(keras.layers.Layer):
+        def call(self, t):
+            {body}
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), keras.layers.BatchNormalization(),
+                              Middle(), keras.layers.Dense(1)])
+    batch, loss = (x, y), keras.losses.MeanSquaredError()
+"""
+
+
+@pytest.fixture
+def traces(monkeypatch):
+    """The graph traces the doctor makes (each one is still made, and counted)."""
+    from autograder.doctor import graph_trace
+    made, real = [], graph_trace.trace
+    monkeypatch.setattr(graph_trace, "trace", lambda *a, **k: made.append(a) or real(*a, **k))
+    return made
+
+
+@pytest.mark.parametrize("case", KERAS_CUTS, ids=lambda c: c[0])
+def test_keras_cut_is_found_from_the_eager_run_without_a_trace(case, tmp_path, traces):
+    name, body, op_type = case
+    path, kwargs = _run(tmp_path, name.replace("-", "_"), _KERAS_MODEL.format(body=body))
+    report = diagnose(**kwargs)
+    cut = [f for f in report if not f.ok]
+    assert [f.name.split("/")[-1] for f in cut] == ["kernel", "bias", "gamma", "beta"], report  # all upstream
+    assert {(f.status, f.cause, f.op_type) for f in cut} == {("none", "non_differentiable_op", op_type)}, report
+    assert all(f.location.endswith(f"{path.name}:{_bug_line(path)}") for f in cut), report
+    assert report.paths and report.paths[0]["mark"] is not None   # the picture has the cut marked
+    assert traces == [], "the eager record should have named the cut"
+
+
+def test_keras_cut_behind_keras_own_custom_gradient_needs_no_trace(tmp_path, traces):
+    # silu is a tf.custom_gradient inside Keras (trusted, as the graph checks trust it) and holds a Sigmoid (a
+    # partial-saturation candidate): the record sees the custom gradient's op and the sigmoid's values
+    body = _KERAS_MODEL.format(body=KERAS_CUTS[0][1]).replace(
+        "keras.layers.Dense(3), keras.layers.BatchNormalization()",
+        "keras.layers.Dense(3, activation='silu'), keras.layers.Dense(3, activation='silu')")
+    path, kwargs = _run(tmp_path, "silu_cut", body)
+    report = diagnose(**kwargs)
+    cut = [f for f in report if not f.ok]
+    assert len(cut) == 4 and {(f.cause, f.op_type) for f in cut} == {("non_differentiable_op", "Cast to int32")}, report
+    assert all(f.location.endswith(f"{path.name}:{_bug_line(path)}") for f in cut), report
+    assert traces == []
+
+
+def test_partial_saturation_of_a_keras_model_from_the_eager_record(traces):
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.layers[0].kernel.assign([[2.0], [2.0]])
+    x = tf.constant([[1.0, 2.0], [0.3, -0.7], [20.0, 30.0]])   # the last row saturates the sigmoid at exactly 1
+    report = diagnose(model, batch=(x, tf.constant([[0.0], [1.0], [0.0]])), loss="mse")   # ... and wants 0
+    assert [(f.status, f.cause, f.op_type) for f in report] == [("partial", "saturation", "Sigmoid")] * 2, report
+    assert traces == []
+
+
+def test_healthy_keras_model_costs_one_taped_run_and_no_trace(traces):
+    keras = pytest.importorskip("keras")
+    calls = []
+
+    class Counted(keras.layers.Layer):
+        def call(self, t):
+            calls.append(1)
+            return t
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3), Counted(), keras.layers.Dense(1)])
+    calls.clear()
+    report = diagnose(model, batch=(tf.ones((3, 2)), tf.zeros((3, 1))), loss="mse")
+    assert report.ok and len(report) == 4
+    assert len(calls) == 1 and traces == []   # one forward pass (and its backward), nothing traced
+
+
+def test_eager_record_that_misses_a_read_hands_over_to_the_trace(tmp_path, traces):
+    # A raw tf.Variable multiplied in call() is read inside TensorFlow's C++ fast path, which no op callback
+    # reports: the record would see no path from it, so the graph trace (made once) answers instead.
+    body = _KERAS_MODEL.replace("    class Middle(keras.layers.Layer):\n", """    class Middle(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.gain = tf.Variable(2.0)
+""").format(body="return tf.cast(tf.cast(t * self.gain, tf.int32), tf.float32)  # BUG")
+    path, kwargs = _run(tmp_path, "missed_read", body)
+    report = diagnose(**kwargs)
+    assert len(traces) == 1, report
+    assert report["Variable"].cause == "untracked_variable", report
+    cut = [f for f in report if f.cause == "non_differentiable_op"]
+    assert len(cut) == 4 and all(f.location.endswith(f"{path.name}:{_bug_line(path)}") for f in cut), report
+
+
 # --- every exercise in the catalog ---------------------------------------------------------------------------
 
 def _namespace(nb_path, ex_id: str) -> dict:

@@ -1,13 +1,15 @@
 """``diagnose(loss_fn, variables)``: why is each variable's gradient None, zero, NaN or wrong?
 
 Steps: (1) run the loss under a GradientTape, exactly as a training step would: that decides each variable's
-status; (2) trace the loss into a graph and walk the ops between each variable and the loss to name the cause
-of every problem; (3) only when needed, evaluate the traced graph once (zero/NaN) or compare against finite
-differences (custom gradients). Never raises on the learner's code: errors become findings.
+status (for a healthy Keras model that is all); (2) trace the loss into a graph and walk the ops between each
+variable and the loss to name the cause of every problem (for a Keras model whose problems are None gradients,
+walk a recorded eager run instead, ``eager_graph``, and trace only if it cannot answer); (3) only when needed,
+evaluate the traced graph once (zero/NaN) or compare against finite differences (custom gradients). Never
+raises on the learner's code: errors become findings.
 """
 from __future__ import annotations
 
-from . import eager_run, graph_trace, keras_model, op_kinds, paths
+from . import eager_graph, eager_run, graph_trace, keras_model, op_kinds, paths
 from .none_causes import explain_none, lookup_op_type, missing_gradient_op, classify_cut
 from .path_analysis import analyse
 from .report import Finding, Report
@@ -64,13 +66,14 @@ def _left_tf_error(exc) -> bool:
 
 
 def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0,
-              may_skip_trace: bool = False) -> Report:
-    """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them."""
+              may_skip_trace: bool = False, eager=None) -> Report:
+    """``n_locate``: for the last n variables (the untracked ones), also find where the loss first reads them.
+    ``eager``: the eager run of exactly these variables, when the caller has already made it."""
     import tensorflow as tf
     variables = list(variables)
     names = [_name(v, i) for i, v in enumerate(variables)]
     report = Report()
-    eager = eager_run.run(loss_fn, variables)
+    eager = eager or eager_run.run(loss_fn, variables)
     if eager.call_error is not None:
         report.findings = _error_report(names, eager.call_error)
         report.notes.append("calling the loss raised, so no gradient exists; the message and line are above")
@@ -124,9 +127,28 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
         # functions are always traced: NumPy on a tensor (np.mean(t)) leaves no trace in the eager run.
         report.findings = [f or Finding(n, "ok") for n, f in zip(names, findings)]
         return report
-    tr = graph_trace.trace(loss_fn, variables,
-                           lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
-                                             want_values, PARTIAL_CANDIDATES))
+    tr = None
+    if may_skip_trace and _eager_record_can_answer(eager, statuses):
+        # A Keras model with None gradients (or saturating ops to check) and nothing else the graph-only checks
+        # look at: one more eager run, recorded, answers (a trace of a big model costs several steps). Anything it
+        # cannot name sends the doctor to the graph trace as before.
+        rec = eager_graph.record(loss_fn, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
+                                 PARTIAL_CANDIDATES)
+        if rec.error is not None:
+            rec.release()
+        else:
+            trial, scratch = list(findings), Report()
+            _explain(rec, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+                     trial, scratch)
+            if all(trial[i] is not None and trial[i].cause != "unknown" for i in range(len(need)) if need[i]):
+                tr, findings[:] = rec, trial
+                report.notes.extend(scratch.notes)
+            else:
+                rec.release()
+    if tr is None:
+        tr = graph_trace.trace(loss_fn, variables,
+                               lambda t: analyse(t, variables, [s if need[i] else "ok" for i, s in enumerate(statuses)],
+                                                 want_values, PARTIAL_CANDIDATES))
     if tr.error is not None:
         if _left_tf_error(tr.error):
             _check_numpy_detour(loss_fn, variables, names, statuses, eager.grads, tr.error, findings, report)
@@ -141,41 +163,9 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
                                           detail=f"could not trace the loss into a graph: {first_line(tr.error)}")
         report.notes.append("the loss could not be traced into a graph, so causes are limited to what the eager "
                             "run shows")
-    else:
-        if want_values or getattr(tr, "partial_check", None):
-            try:
-                tr.evaluate()
-            except Exception as exc:
-                report.notes.append(f"evaluating the traced graph failed: {first_line(exc)}")
-        loss_finite = eager_run.status_of(eager.loss) != "nan"
-        var_paths = getattr(tr, "var_paths", {})
-        for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
-            if not need[i]:
-                continue
-            vp = var_paths.get(id(v))
-            if vp is None:
-                findings[i] = Finding(n, s, "outside_tape", detail="the traced loss never reads this variable: it "
-                                      "was used before the tape started, or not at all")
-                continue
-            if s == "none" and eager.gradient_error is not None and isinstance(eager.gradient_error, LookupError):
-                op = missing_gradient_op(tr, vp, lookup_op_type(eager.gradient_error))
-                if op is not None:
-                    findings[i] = classify_cut(n, op)
-                    continue
-            if s == "none":
-                findings[i] = explain_none(n, tr, vp)
-            elif s == "zero":
-                findings[i] = explain_zero(n, tr, vp)
-            elif s == "nan":
-                findings[i] = explain_nan(n, tr, vp, loss_finite)
-        if tr.values is not None:
-            for i, (n, v) in enumerate(zip(names, variables)):
-                if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
-                    findings[i] = explain_partial(n, tr, var_paths[id(v)])
-        if check_custom_gradients and tr.graph is not None:
-            _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
-            _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
-            _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+    elif not isinstance(tr, eager_graph.EagerTrace):   # the record's explanation is already in the findings
+        _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+                 findings, report)
     if error is not None and not isinstance(error, LookupError) and tr.graph is not None:
         _locate_error(findings, variables, tr)
     _python_detours(findings, eager.conversions)
@@ -195,13 +185,63 @@ def _diagnose(loss_fn, variables, check_custom_gradients=True, n_locate: int = 0
             report.notes.append(f"no path drawing: {first_line(exc)}")
     if tr is not None and n_locate:
         report._first_use = [_first_use(tr, v) if tr.graph is not None else None for v in variables[-n_locate:]]
+    if isinstance(tr, eager_graph.EagerTrace):
+        tr.release()
     return report
 
 
-def _worth_tracing(eager) -> bool:
-    """Could an ok gradient still be wrong or partly zero? Only near the ops the later checks look at."""
+def _explain(tr, loss_fn, variables, names, statuses, eager, need, want_values, check_custom_gradients,
+             findings, report):
+    """Name the cause of each problem (``need``) from a trace or an eager record, and run the checks of the ok
+    gradients that only a graph can suggest (custom gradients, state, dropped second-order paths)."""
+    if want_values or getattr(tr, "partial_check", None):
+        try:
+            tr.evaluate()
+        except Exception as exc:
+            report.notes.append(f"evaluating the traced graph failed: {first_line(exc)}")
+    loss_finite = eager_run.status_of(eager.loss) != "nan"
+    var_paths = getattr(tr, "var_paths", {})
+    for i, (n, v, s) in enumerate(zip(names, variables, statuses)):
+        if not need[i]:
+            continue
+        vp = var_paths.get(id(v))
+        if vp is None:
+            findings[i] = Finding(n, s, "outside_tape", detail="the traced loss never reads this variable: it "
+                                  "was used before the tape started, or not at all")
+            continue
+        if s == "none" and eager.gradient_error is not None and isinstance(eager.gradient_error, LookupError):
+            op = missing_gradient_op(tr, vp, lookup_op_type(eager.gradient_error))
+            if op is not None:
+                findings[i] = classify_cut(n, op)
+                continue
+        if s == "none":
+            findings[i] = explain_none(n, tr, vp)
+        elif s == "zero":
+            findings[i] = explain_zero(n, tr, vp)
+        elif s == "nan":
+            findings[i] = explain_nan(n, tr, vp, loss_finite)
+    if tr.values is not None:
+        for i, (n, v) in enumerate(zip(names, variables)):
+            if findings[i] is None and statuses[i] == "ok" and id(v) in tr.partial_check:
+                findings[i] = explain_partial(n, tr, var_paths[id(v)])
+    if check_custom_gradients and tr.graph is not None:
+        _check_custom(loss_fn, variables, names, statuses, eager.grads, tr, findings, report)
+        _check_state(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+        _check_dropped_paths(loss_fn, variables, names, statuses, eager.grads, tr, findings)
+
+
+def _eager_record_can_answer(eager, statuses) -> bool:
+    """Only None gradients to explain (no zero or NaN: their values come from the graph's evaluation), no error,
+    and none of the ops the graph-only checks look at except the saturating ones (the record has their values)."""
+    return (eager.gradient_error is None and all(s in ("ok", "none") for s in statuses)
+            and not _worth_tracing(eager, partial=False))
+
+
+def _worth_tracing(eager, partial: bool = True) -> bool:
+    """Could an ok gradient still be wrong or (with ``partial``) partly zero? Only near the ops the later checks
+    look at."""
     types = eager.op_types
-    suspicious = (op_kinds.PY_FUNCS | set(PARTIAL_CANDIDATES)) & types
+    suspicious = (op_kinds.PY_FUNCS | (set(PARTIAL_CANDIDATES) if partial else set())) & types
     calls = any("PartitionedCall" in t or t.startswith("__inference") for t in types)
     assigns_read = "read-after-assign" in types
     not_diff = any(op_kinds.gradient_kind(t) == "not_differentiable" and t not in _HARMLESS for t in types)
@@ -325,13 +365,23 @@ def _check_numpy_detour(loss_fn, variables, names, statuses, grads, error, findi
                             "finite differences, so that value does not depend on the variables checked")
 
 
+def _ordered_of(tr, key: str, keep, within: set) -> list:
+    """The ops of the graph that ``keep`` selects, in creation order, found once per trace (under ``key``), then
+    those ``within`` one variable's path: per-variable work that does not sort the whole path again."""
+    ordered = getattr(tr, key, None)
+    if ordered is None:
+        ordered = [op for op in tr.graph.get_operations() if keep(op)]
+        setattr(tr, key, ordered)
+    return [op for op in ordered if op in within]
+
+
 def _state_suspect(tr, vp):
     """An assign fed by this variable whose target is read later on a path to the loss, or None."""
-    for op in paths.topological(vp.descendants, tr.graph):
-        if not op_kinds.is_assign(op.type) or not op.inputs:
+    order = paths.creation_order(tr.graph)   # cached for the graph: not rebuilt for each variable and assign
+    for op in _ordered_of(tr, "_assigns", lambda o: op_kinds.is_assign(o.type), vp.descendants):
+        if not op.inputs:
             continue
         target = op.inputs[0]
-        order = {o: k for k, o in enumerate(tr.graph.get_operations())}
         for reader in target.consumers():
             if reader.type == "ReadVariableOp" and reader in tr.ancestors and order[reader] > order[op]:
                 return op
@@ -359,14 +409,16 @@ def _check_state(loss_fn, variables, names, statuses, grads, tr, findings):
                                       "gradient, so every path through the assignment is missing"))
 
 
+def _registered_not_differentiable(op) -> bool:
+    return op.type not in op_kinds.STOP_GRADIENT and op_kinds.gradient_kind(op.type) == "not_differentiable"
+
+
 def _dropped_path_op(tr, vp):
     """An op registered as non-differentiable that the variable's float value flows through on its way to the
     loss, while the loss still has a gradient: typically a gradient op inside a gradient penalty (the second
     derivative through ResizeBilinearGrad, ...), whose own gradient TensorFlow silently treats as zero."""
     from .source import op_location
-    for op in paths.topological(vp.ops, tr.graph):
-        if op.type in op_kinds.STOP_GRADIENT or op_kinds.gradient_kind(op.type) != "not_differentiable":
-            continue
+    for op in _ordered_of(tr, "_not_differentiable", _registered_not_differentiable, vp.ops):
         ins = [t for t in paths.on_path_inputs(op, vp.ops, vp.source) if op_kinds.is_float(t.dtype)]
         if ins and any(op_kinds.is_float(o.dtype) for o in op.outputs) and op_location(op):
             return op
@@ -448,6 +500,20 @@ def _check_custom(loss_fn, variables, names, statuses, grads, tr, findings, repo
                                       "(if that is deliberate, as for a target value, ignore this)"))
 
 
+def _shared_first_run(model, loss_fn):
+    """The eager run of a built model's trainable variables, when it is also the run that looks for variables
+    Keras does not track and finds none (nothing created during the call, nothing read that is not listed, no raw
+    variable on the model): then one taped forward and backward pass serves both. Otherwise None."""
+    if not getattr(model, "built", False) or not model.trainable_variables:
+        return None
+    created: dict = {}
+    tracked = list(model.trainable_variables)
+    run = eager_run.run(loss_fn, tracked, created)
+    if created or keras_model.untracked_reads(model, run.read_variables) or keras_model.untracked_variables(model):
+        return None
+    return run
+
+
 def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: bool = True,
              check_custom_gradients: bool = True) -> Report:
     """Diagnose every variable's gradient.
@@ -457,19 +523,23 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
     callable ``loss(y_true, y_pred)``; adds the raw ``tf.Variable``s the model holds but Keras does not track.
     """
     try:
-        untracked, in_call_ids, saved, where, created, model = [], set(), [], {}, {}, None
+        untracked, in_call_ids, saved, where, created, model, eager = [], set(), [], {}, {}, None, None
         if keras_model.is_keras_layer(loss_fn):
             model = loss_fn
             saved = keras_model.snapshot_state(model)
             fn = keras_model.make_loss_fn(model, batch, loss, training)
-            read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
-            if variables is None:
+            eager = _shared_first_run(model, fn) if variables is None else None
+            if eager is not None:   # the usual case: one taped run gives both the statuses and the reads
                 variables = list(model.trainable_variables)
-            untracked = keras_model.untracked_variables(model, where)
-            seen = {id(u) for u in untracked}
-            in_call = [u for u in read if id(u) not in seen]
-            untracked += in_call
-            in_call_ids = {id(u) for u in in_call}
+            else:
+                read = keras_model.read_but_untracked(model, fn, created)  # also builds the model
+                if variables is None:
+                    variables = list(model.trainable_variables)
+                untracked = keras_model.untracked_variables(model, where)
+                seen = {id(u) for u in untracked}
+                in_call = [u for u in read if id(u) not in seen]
+                untracked += in_call
+                in_call_ids = {id(u) for u in in_call}
             loss_fn = fn
         if variables is None:
             raise TypeError("diagnose(loss_fn, variables): pass the variables to check")
@@ -484,9 +554,10 @@ def diagnose(loss_fn=None, variables=None, *, batch=None, loss=None, training: b
         all_vars = [v for _, v in items] + untracked
         try:
             report = _diagnose(loss_fn, all_vars, check_custom_gradients, n_locate=len(untracked),
-                               may_skip_trace=model is not None)
+                               may_skip_trace=model is not None, eager=eager)
         finally:
             keras_model.restore_state(saved)
+            paths.forget_graphs()
         if named:
             for (k, _), f in zip(items, report.findings):
                 f.name = str(k)

@@ -23,6 +23,7 @@ class EagerResult:
     learner_ops: set = field(default_factory=set)  # ... of those, the ones only interesting from the learner's code
     custom_gradient: bool = False                # a tf.custom_gradient function ran
     watched: set = field(default_factory=set)    # ids of the tensors the learner's own tapes were told to watch
+    read_variables: list = field(default_factory=list)  # trainable variables the run read (the tape's own list)
 
 
 # Op types whose presence makes a healthy-looking gradient worth a closer look in the traced graph: the
@@ -57,11 +58,11 @@ def recording_ops(res: "EagerResult"):
     saved = cg._eager_mode_decorator, cg._graph_mode_decorator
 
     def eager(f, args, kwargs):
-        res.custom_gradient = True
+        res.custom_gradient |= _learners(f)
         return saved[0](f, args, kwargs)
 
     def graph(f, args, kwargs):
-        res.custom_gradient = True
+        res.custom_gradient |= _learners(f)
         return saved[1](f, args, kwargs)
 
     import tensorflow as tf
@@ -81,6 +82,14 @@ def recording_ops(res: "EagerResult"):
         op_callbacks.remove_op_callback(callback)
         cg._eager_mode_decorator, cg._graph_mode_decorator = saved
         tf.GradientTape.watch = tape_watch
+
+
+def _learners(f) -> bool:
+    """Is this custom-gradient function the learner's (Keras' own, such as its memory-saving silu, are trusted, as
+    the graph checks trust them)? When the code cannot be found, assume it is."""
+    from .source import is_user_frame
+    code = getattr(f, "__code__", None) or getattr(getattr(f, "__func__", None), "__code__", None)
+    return code is None or is_user_frame(code.co_filename)
 
 
 _CONVERSIONS = ("__float__", "__int__", "__index__", "numpy", "__array__", "tolist")
@@ -151,20 +160,23 @@ def watchable(v) -> bool:
     return isinstance(v, tf.Variable) or tf.is_tensor(v) or hasattr(v, "handle")
 
 
-def run(loss_fn, variables) -> EagerResult:
+def run(loss_fn, variables, created_at: dict | None = None) -> EagerResult:
+    """``created_at`` (if given) receives id(variable) -> the learner's line, for each variable the run creates."""
     import tensorflow as tf
+    from .keras_model import recording_creations
     res = EagerResult()
     # Plain tensors are watched by a second, outer tape only: a training step that watched them too late
     # ("watched, but the value was computed after the block closed") is told apart from one that never did.
     tensors = [v for v in variables if tf.is_tensor(v) and not hasattr(v, "handle")]
     try:
         with (tf.GradientTape() if tensors else contextlib.nullcontext()) as watcher, \
-                recording_conversions(res.conversions), recording_ops(res):
+                recording_conversions(res.conversions), recording_ops(res), recording_creations(created_at):
             if tensors:
                 res._watcher = watcher
                 watcher.watch(tensors)
             with tf.GradientTape() as tape:
                 res.loss = loss_fn()
+            res.read_variables = list(tape.watched_variables())
     except Exception as exc:  # the learner's code failing is a diagnosis, not a crash
         res.call_error = exc
         return res

@@ -6,7 +6,8 @@ import numpy as np
 
 def directional_check(loss_fn, variable, grad, seed: int = 0, flat: list | None = None) -> tuple[bool, str]:
     """(agrees, evidence). Perturbs ``variable`` in place and always restores it. If ``flat`` is a list, True is
-    appended when the loss did not move at all (a piecewise-constant forward: any gradient is a surrogate)."""
+    appended when the loss is piecewise constant here (it did not move, or only jumped at a rounding tie): any
+    gradient is then a surrogate."""
     import tensorflow as tf
     v0 = tf.identity(variable).numpy()
     g = np.asarray(tf.convert_to_tensor(grad).numpy(), dtype=np.float64)
@@ -15,7 +16,7 @@ def directional_check(loss_fn, variable, grad, seed: int = 0, flat: list | None 
     analytic = float(np.sum(g * d))
     scale = float(np.sqrt(np.mean(np.square(v0.astype(np.float64))))) if v0.size else 1.0
     best = None
-    moved: list = []
+    sides: list = []   # (loss at +h, loss at -h) for each step size
     base = [float(np.sum(np.asarray(_loss_only(loss_fn())), dtype=np.float64)) for _ in range(2)]
     if base[0] != base[1]:
         return True, "the loss changes between two calls with the same values (dropout? random ops?): not checked"
@@ -26,7 +27,7 @@ def directional_check(loss_fn, variable, grad, seed: int = 0, flat: list | None 
             for sign in (1.0, -1.0):
                 variable.assign((v0 + sign * h * d).astype(v0.dtype))
                 vals.append(float(np.sum(np.asarray(_loss_only(loss_fn())), dtype=np.float64)))
-            moved.append(vals[0] != vals[1])
+            sides.append(tuple(vals))
             numeric = (vals[0] - vals[1]) / (2 * h)
             noise = 1e-6 * max(abs(vals[0]), abs(vals[1]), 1e-30) / h
             err = abs(numeric - analytic)
@@ -37,10 +38,20 @@ def directional_check(loss_fn, variable, grad, seed: int = 0, flat: list | None 
         variable.assign(v0)
     rel_err, err, noise, numeric = best
     if flat is not None:
-        flat.append(not any(moved))
+        flat.append(_piecewise_constant(base[0], sides))
     agrees = rel_err < 0.01 or err < 10 * noise
     return agrees, (f"along a random direction the gradient predicts a slope of {analytic:.5g}, finite "
                     f"differences measure {numeric:.5g}")
+
+
+def _piecewise_constant(base: float, sides) -> bool:
+    """Is the loss piecewise constant here, along the direction? Yes when each side keeps one value, to the last
+    bit, at both step sizes (it did not move, or it jumped: the point sits on a rounding tie), or when the five
+    losses (at the point and at both steps on both sides) take at most two values (a rounding boundary lies
+    between two of the steps). Then the difference of the two sides is a jump, not a slope. A smooth loss with a
+    slope, however curved, moves at every step; a kink (a ReLU at 0) still moves on one side at both steps."""
+    plus, minus = {p for p, _ in sides}, {m for _, m in sides}
+    return (len(plus) == 1 and len(minus) == 1) or len(plus | minus | {base}) <= 2
 
 
 def _loss_only(y):

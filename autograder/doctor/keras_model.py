@@ -1,6 +1,8 @@
 """Adapting a Keras model + batch + loss to ``loss_fn`` + variables, and finding variables Keras never tracks."""
 from __future__ import annotations
 
+import contextlib
+
 
 def is_keras_layer(obj) -> bool:
     try:
@@ -96,27 +98,41 @@ def _assignment_line(cls, attr: str) -> str | None:
     return None
 
 
-def read_but_untracked(model, loss_fn, created_at: dict | None = None) -> list:
-    """Trainable variables the forward pass reads that ``model.trainable_variables`` does not list (for example
-    the weights of a layer created inside ``call()``). ``created_at`` receives id(variable) -> the learner's
-    ``file:line`` that created it."""
+@contextlib.contextmanager
+def recording_creations(created_at: dict | None):
+    """Record, into ``created_at`` (id(variable) -> the learner's ``file:line``), each variable created inside."""
+    if created_at is None:
+        yield
+        return
     import traceback
     import tensorflow as tf
     from .source import user_location
 
     def record(next_creator, **kwargs):
         v = next_creator(**kwargs)
-        if created_at is not None:
-            created_at[id(v)] = user_location(traceback.extract_stack()[:-1])
+        created_at[id(v)] = user_location(traceback.extract_stack()[:-1])
         return v
 
+    with tf.variable_creator_scope(record):
+        yield
+
+
+def untracked_reads(model, read_variables) -> list:
+    """Of the trainable variables a forward pass read, those ``model.trainable_variables`` does not list (for
+    example the weights of a layer created inside ``call()``)."""
+    tracked = _tracked_ids(model)   # after the call: it may have built the model
+    return [v for v in read_variables if id(v) not in tracked and getattr(v, "trainable", True)]
+
+
+def read_but_untracked(model, loss_fn, created_at: dict | None = None) -> list:
+    """``untracked_reads`` of one forward pass of ``loss_fn``; ``created_at`` as in ``recording_creations``."""
+    import tensorflow as tf
     try:
-        with tf.variable_creator_scope(record), tf.GradientTape() as tape:
+        with recording_creations(created_at), tf.GradientTape() as tape:
             loss_fn()
     except Exception:
         return []
-    tracked = _tracked_ids(model)   # after the call: it may have built the model
-    return [v for v in tape.watched_variables() if id(v) not in tracked and getattr(v, "trainable", True)]
+    return untracked_reads(model, tape.watched_variables())
 
 
 def snapshot_state(model) -> list:

@@ -44,6 +44,11 @@ def creation_order(graph) -> dict:
     return cached[2]
 
 
+def forget_graphs() -> None:
+    """Drop the cached order, and with it the last graph (an eager record keeps every tensor of its run alive)."""
+    _ORDER.clear()
+
+
 def topological(ops, graph) -> list:
     """``ops`` in creation order, which is a topological order for a traced graph."""
     order = creation_order(graph)

@@ -223,7 +223,17 @@ PARTIAL_CANDIDATES = {"Sigmoid", "Tanh", "Minimum", "Maximum", "ClipByValue"}
 
 
 def _blocked(trace, op, vpath):
-    """(elements blocked, of total, largest blocked |upstream gradient|, largest passed one) for one op."""
+    """(elements blocked, of total, largest blocked |upstream gradient|, largest passed one) for one op; the same
+    for every variable whose path enters the op by the same inputs, so computed once for them all."""
+    ins = tuple(t for t in op.inputs if t.op in vpath.ops or t is vpath.source)
+    cache = trace.__dict__.setdefault("_blocked_cache", {})
+    key = (op, tuple(t.name for t in ins) if op.type not in ("Sigmoid", "Tanh") else ())  # (tensors: unhashable)
+    if key not in cache:
+        cache[key] = _blocked_by(trace, op, ins)
+    return cache[key]
+
+
+def _blocked_by(trace, op, ins):
     out_t = op.outputs[0]
     out, g = _val(trace, out_t), _grad(trace, out_t)
     if out is None or g is None or not is_float(out_t.dtype):
@@ -234,7 +244,6 @@ def _blocked(trace, op, vpath):
     elif op.type == "Tanh":
         mask = np.abs(out) == 1
     else:
-        ins = [t for t in op.inputs if t.op in vpath.ops or t is vpath.source]
         if len(ins) != 1 or _val(trace, ins[0]) is None:
             return None
         try:
@@ -248,12 +257,22 @@ def _blocked(trace, op, vpath):
     return int(np.sum(mask)), out.size, blocked, passed
 
 
+def _partial_candidates(trace, vpath) -> list:
+    """The saturating ops on the variable's path, in creation order (the ordered list of all of them on the way
+    to the loss is made once per trace, not sorted again for each variable)."""
+    if getattr(trace, "ancestors", None) is None:
+        return [op for op in paths.topological(vpath.ops, trace.graph) if op.type in PARTIAL_CANDIDATES]
+    ordered = getattr(trace, "_partial_ordered", None)
+    if ordered is None:
+        ordered = trace._partial_ordered = [op for op in paths.topological(trace.ancestors, trace.graph)
+                                            if op.type in PARTIAL_CANDIDATES]
+    return [op for op in ordered if op in vpath.ops]
+
+
 def explain_partial(name, trace, vpath) -> Finding | None:
     """Saturated or clipped elements where the loss pushes at least as hard as anywhere else: their share of
     the gradient is exactly 0, so the worst examples stop teaching the model."""
-    for op in paths.topological(vpath.ops, trace.graph):
-        if op.type not in PARTIAL_CANDIDATES:
-            continue
+    for op in _partial_candidates(trace, vpath):
         b = _blocked(trace, op, vpath)
         if b is None:
             continue
