@@ -246,9 +246,10 @@ def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
     them, enforces its deadline and reports how it ended. No learner code runs here.
 
     The init (PID 1) is a ``sleep`` started with posix_spawn: an exec'd program, so it costs a millisecond where a
-    fork of this TensorFlow-sized process costs tens, and it holds no Python and no data. When the job ends, or is
-    killed at the deadline, the init is killed, and the kernel then kills every process left in the namespace
-    (double forks and pid changes included) before the init can be reaped. This process stays in the zygote's
+    fork of this TensorFlow-sized process costs tens, and it holds no Python, no data and (exec'd as a non-root
+    uid of the namespace) no capabilities. When the job ends, or is killed at the deadline, the init is killed,
+    and the kernel then kills every process left in the namespace (double forks and pid changes included) before
+    the init can be reaped. This process stays in the zygote's
     PID namespace: nothing inside the job's can name it, so nothing there can signal or trace it (and it is not
     dumpable); the init ignores every signal sent from inside, SIGKILL included."""
     from autograder.sandbox import isolation

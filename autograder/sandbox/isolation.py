@@ -1,8 +1,9 @@
 """Per-job isolation inside the zygote's jail (see jail.py for the jail itself).
 
 Each job gets, from the kernel rather than from Python:
-1. its own user, PID, mount and IPC namespaces: the job's first process is PID 1 of a namespace of its own, so
-   when it ends the kernel kills every process it left behind (double forks and pid changes included);
+1. its own user, PID, mount and IPC namespaces: the job runs in a PID namespace of its own, whose init (PID 1,
+   see child.reaper) is killed when the job ends, so the kernel kills every process the job left behind
+   (double forks and pid changes included);
 2. a file system view of its own: the folder of all jobs is covered by an empty tmpfs with only this job's folder
    bound back, hidden paths are covered, ``/tmp`` and ``/dev/shm`` are fresh size-limited tmpfs, and ``/proc``
    shows only the job's own processes;
@@ -66,7 +67,7 @@ def _mount(source: str, target: str, fstype: str | None, flags: int, data: str |
 
 
 def private_view(workdir: str, jobs_root: str, hide: list[str]) -> list[str]:
-    """In the job's PID 1 (still holding the namespace's capabilities): the file system view described above.
+    """In the job (still holding its namespaces' capabilities): the file system view described above.
     Returns what could not be done (each a short text)."""
     problems = []
     _mount("none", "/", None, MS_REC | MS_PRIVATE)
