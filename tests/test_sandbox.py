@@ -56,7 +56,7 @@ for _t in _fr.f_locals["tasks"]:
 SCAN = '''
 import os
 head, tail = "{head}".encode(), bytes("{tail}"[::-1][::-1], "ascii")
-found = []
+found, read, me = [], [0], os.readlink("/proc/self")
 def scan(pid):
     try:
         maps = open(f"/proc/{pid}/maps").read().splitlines()
@@ -73,6 +73,7 @@ def scan(pid):
                 except (OSError, OverflowError, ValueError):
                     continue
                 seen += len(chunk)
+                read[0] += len(chunk) if pid == me else 0
                 i = chunk.find(head)
                 while i >= 0:
                     if chunk[i + len(head):i + len(head) + len(tail)] == tail:
@@ -84,7 +85,7 @@ def scan(pid):
 for p in os.listdir("/proc"):
     if p.isdigit():
         scan(p)
-raise RuntimeError("FOUND" if found else "NOTFOUND")
+raise RuntimeError(("FOUND" if found else "NOTFOUND") + (" SELF-READ" if read[0] else " SELF-UNREADABLE"))
 '''.replace("{head}", NEEDLE_HEAD).replace("{tail}", NEEDLE_TAIL)
 
 ANSWERS = {
@@ -360,8 +361,11 @@ def test_3_reference_code_and_helpers_are_unreachable(hostile):
 
 
 def test_4_no_classmate_data_in_memory(hostile):
-    assert "FOUND" in _text(hostile["by"]["secret_holder"]).replace("NOTFOUND", "")  # the scanner works ...
-    assert "NOTFOUND" in _text(hostile["by"]["classmate_memory"])                     # ... and finds nothing
+    control = _text(hostile["by"]["secret_holder"])
+    if os.geteuid() == 0 or "SELF-UNREADABLE" not in control:
+        assert "FOUND" in control.replace("NOTFOUND", ""), control     # the scanner works ...
+    # (a grader that is not root: a non-dumpable job cannot read its own memory, so the control cannot work)
+    assert "NOTFOUND" in _text(hostile["by"]["classmate_memory"])       # ... and finds nothing
 
 
 def test_4_10_other_processes_are_invisible_or_sealed(hostile):
