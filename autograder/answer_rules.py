@@ -69,8 +69,8 @@ def helpers_outside(answers: list[str], released: list[str], elsewhere: set[str]
 
 def released_sources(release_nb) -> list[str]:
     """Sources of the released notebook's non-answer code cells (set-up and given code)."""
-    from .notebook import role
-    return [c.source for c in release_nb.cells if c.get("cell_type") == "code" and role(c) != "answer"]
+    from .notebook import role, source
+    return [source(c) for c in release_nb["cells"] if c.get("cell_type") == "code" and role(c) != "answer"]
 
 
 def in_submission(release_nb, submission_nb) -> dict[str, list[str]]:
@@ -99,10 +99,10 @@ def in_kernel(ex, namespace: dict) -> list[str]:
     release = catalog.EXERCISES_DIR / ex.notebook
     if not isinstance(history, list) or not Path(release).exists():
         return []          # not a notebook kernel, or no released notebook to compare with: nothing to enforce
-    from .notebook import NotebookError, read
+    from .notebook import read_release
     try:
-        released = released_sources(read(release))
-    except NotebookError:
+        released = released_sources(read_release(release))
+    except (OSError, ValueError, KeyError, TypeError):
         return []
     answers = []
     for other in catalog.by_notebook(ex.notebook):

@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 ROLES = ("setup", "given", "answer", "check")
 
 
@@ -26,8 +24,9 @@ _MAGIC = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "
           b"PK\x03\x04": "a zip archive", b"GIF8": "a GIF image"}
 
 
-def read(path: str | Path) -> nbformat.NotebookNode:
+def read(path: str | Path) -> "nbformat.NotebookNode":
     """A format-4 notebook, or a NotebookError whose message tells the learner what is wrong with the file."""
+    import nbformat
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -65,6 +64,17 @@ def read(path: str | Path) -> nbformat.NotebookNode:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise NotebookError(f"{path.name} is not a valid notebook: {first[:200]}") from None
     return nb
+
+
+def read_release(path: str | Path) -> dict:
+    """A notebook the course itself ships (trusted), as plain JSON: no schema validation, and no nbformat, whose
+    import alone (jsonschema) made a learner's first ``check()`` a second slower."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def source(cell) -> str:
+    text = cell.get("source", "")
+    return "".join(text) if isinstance(text, list) else text
 
 
 def role(cell) -> str | None:
@@ -139,6 +149,7 @@ def splice(release, submission) -> Spliced:
 
 def new_notebook(cells: list[tuple[str | None, str, str | None]], kernel: str = "python3"):
     """Build a notebook from ``(role, source, exercise)`` triples; role None means a markdown cell."""
+    import nbformat
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": kernel}
     nb.metadata["language_info"] = {"name": "python"}
