@@ -249,9 +249,9 @@ def reaper(job_fd: int, status_fd: int, msg: dict, namespaces: bool) -> None:
     fork of this TensorFlow-sized process costs tens, and it holds no Python, no data and (exec'd as a non-root
     uid of the namespace) no capabilities. When the job ends, or is killed at the deadline, the init is killed,
     and the kernel then kills every process left in the namespace (double forks and pid changes included) before
-    the init can be reaped. This process stays in the zygote's
-    PID namespace: nothing inside the job's can name it, so nothing there can signal or trace it (and it is not
-    dumpable); the init ignores every signal sent from inside, SIGKILL included."""
+    the init can be reaped. This process stays in the zygote's PID namespace: nothing inside the job's can name
+    it, so nothing there can signal or trace it (and it is not dumpable); the init ignores every signal sent from
+    inside, SIGKILL included."""
     from autograder.sandbox import isolation
     os.setsid()
     why = isolation.unshare_job() if namespaces else "not requested"
@@ -333,7 +333,8 @@ def _wait(pid: int, seconds: float):
 
 
 def job_main(job_fd: int, msg: dict, namespaced: bool, view: list[str]) -> None:
-    """The job (PID 1 of its namespace). Never returns: always ends in ``os._exit`` so no learner hook runs after."""
+    """The job (PID 2 of its namespace, after the init; PID 1 where no init could be exec'd). Never returns: always
+    ends in ``os._exit`` so no learner hook runs after."""
     from autograder.sandbox import isolation, tamper
     workdir = msg["workdir"]
     report: dict = {"exercises": {}, "cell_errors": [], "tampered": [], "view": view}

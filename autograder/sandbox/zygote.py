@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import select
+import signal
 import socket
 import sys
 import time
@@ -58,7 +59,7 @@ def _namespaces_work() -> str | None:
         init = child._spawn_init()   # posix_spawn reports a failed exec itself
         if init is None:
             os._exit(0)
-        os.kill(init, 9)
+        os.kill(init, signal.SIGKILL)
         os.waitpid(init, 0)
         os._exit(2)
     _, status = os.waitpid(pid, 0)
